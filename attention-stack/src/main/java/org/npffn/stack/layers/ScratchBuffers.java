@@ -1,0 +1,45 @@
+package org.npffn.stack.layers;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The work arrays one layer instance writes in its forward and reads in its backward (llama3.java's State).
+ *
+ * <p>They live outside every workspace, as DL4J's cuDNN/oneDNN helpers keep theirs, so they stay valid from
+ * activate to backpropGradient and are reused across iterations: allocation, not arithmetic, dominates small
+ * ND4J ops on CPU. An array is re-created only when its data type or shape changes (a new B or T).
+ * What a layer returns to DL4J is never one of these arrays: it is copied into the caller's workspace.
+ */
+public final class ScratchBuffers {
+  private final Map<String, INDArray> arrays = new HashMap<>();
+
+  /** The c-order buffer named {@code name}, of this type and shape; its contents are undefined. */
+  public INDArray get(String name, DataType type, long... shape) {
+    INDArray a = arrays.get(name);
+    if (a == null || a.dataType() != type || !Arrays.equals(a.shape(), shape)) {
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        a = Nd4j.createUninitialized(type, shape, 'c');
+      }
+      arrays.put(name, a);
+    }
+    return a;
+  }
+
+  /** Like {@link #get} but filled with zeros. */
+  public INDArray zeros(String name, DataType type, long... shape) {
+    INDArray a = get(name, type, shape);
+    a.assign(0);
+    return a;
+  }
+
+  /** Drops every buffer (DL4J's clear()). */
+  public void clear() {
+    arrays.clear();
+  }
+}

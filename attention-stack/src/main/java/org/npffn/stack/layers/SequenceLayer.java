@@ -1,0 +1,111 @@
+package org.npffn.stack.layers;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Base implementation of a sequence layer that computes on token rows [N, C] (N = B*T).
+ *
+ * <p>It turns the input (NCW or NWC) and DL4J's [B, T] mask into rows once, hands the subclass a
+ * {@link SequenceRows}, and copies the subclass's result rows back into DL4J's workspaces in the layer's
+ * format: ACTIVATIONS for the output, ACTIVATION_GRAD for the input gradient. Subclasses write parameter
+ * gradients straight into the gradient views they are given, and keep what the backward needs in their
+ * {@link ScratchBuffers}.
+ */
+public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLayer<C> {
+
+  /** The work arrays of this layer instance. */
+  protected final ScratchBuffers buffers = new ScratchBuffers();
+  /** The rows of the last training forward pass, kept for the backward. */
+  protected SequenceRows rows;
+  /** The row mask [N, 1] of the last forward pass (1 = real token), or null when nothing is masked. */
+  protected INDArray rowMask;
+
+  protected SequenceLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  /**
+   * Forward on rows. The returned [N, nOut] array may be a scratch buffer; it is copied out.
+   *
+   * @param in the input rows
+   * @param rowMask [N, 1] with 1 for real tokens and 0 for padding, or null
+   * @param training whether this is a training pass (the backward will follow)
+   */
+  protected abstract INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training);
+
+  /**
+   * Backward on rows, after a training forward. Writes dL/dparam into {@code gradViews} (overwriting) and
+   * returns dL/dinput rows [N, C] (may be a scratch buffer), or null for a layer with no input gradient.
+   *
+   * @param dOut dL/doutput rows [N, nOut], summed over the minibatch as DL4J's epsilon is
+   */
+  protected abstract INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews);
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(false);
+    SequenceRows in = toRows(input);
+    INDArray mask = in.rowMask(maskArray, dataType, buffers);
+    INDArray out = forwardRows(in, mask, training);
+    rows = in;
+    rowMask = mask;
+    return in.toSequence(out, workspaceMgr, ArrayType.ACTIVATIONS);
+  }
+
+  /** Input [B, C, T] / [B, T, C] to rows; a subclass with other input (ids) overrides this. */
+  protected SequenceRows toRows(INDArray seq) {
+    return SequenceRows.of(seq, layerConf().getDataFormat(), buffers, "input.rows");
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    if (rows == null) {
+      throw new IllegalStateException(layerId() + ": backpropGradient called before a training forward pass");
+    }
+    SequenceRows dOut = SequenceRows.of(epsilon, layerConf().getDataFormat(), buffers, "epsilon.rows");
+    if (dOut.tokens() != rows.tokens()) {
+      throw new IllegalArgumentException(layerId() + ": epsilon has shape " + Arrays.toString(epsilon.shape())
+          + " but the forward pass had B = " + rows.batch() + ", T = " + rows.length());
+    }
+    INDArray dIn = backwardRows(dOut.x(), gradientViews);
+    Gradient g = new DefaultGradient(gradientsFlattened);
+    for (String key : paramTable().keySet()) {
+      g.setGradientFor(key, gradientViews.get(key));
+    }
+    INDArray dInSeq = dIn == null ? null : rows.toSequence(dIn, workspaceMgr, ArrayType.ACTIVATION_GRAD);
+    return new Pair<>(g, dInSeq);
+  }
+
+  @Override
+  public boolean isPretrainLayer() {
+    return false;
+  }
+
+  @Override
+  public Type type() {
+    return Type.RECURRENT;
+  }
+
+  @Override
+  public void clearNoiseWeightParams() {
+    // No weight noise: the layers read their parameters directly.
+  }
+
+  @Override
+  public void clear() {
+    super.clear();
+    rows = null;
+    rowMask = null;
+    buffers.clear();
+  }
+}

@@ -1,0 +1,112 @@
+package org.npffn.stack;
+
+import java.util.Random;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.npffn.stack.layers.SequenceLayerConf;
+
+/** Small networks and data for the layer tests; shared with the modules whose layers fill the FFN slot. */
+public final class TestNets {
+  private TestNets() {}
+
+  /** Double precision everywhere, as GradientCheckUtil requires. */
+  public static void useDoublePrecision() {
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+  }
+
+  /** The network settings of a gradient check: double, NoOp updater, no dropout. */
+  public static NeuralNetConfiguration.Builder gradientCheckBase(long seed) {
+    return new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.DOUBLE).updater(new NoOp())
+        .weightInit(WeightInit.XAVIER).trainingWorkspaceMode(WorkspaceMode.ENABLED)
+        .inferenceWorkspaceMode(WorkspaceMode.ENABLED);
+  }
+
+  /** input [B, C, T] or [B, T, C] -> layer -> per-step softmax over {@code classes}. */
+  public static ComputationGraph singleLayer(NeuralNetConfiguration.Builder base, SequenceLayerConf layer,
+      long width, long length, int classes) {
+    RNNFormat f = layer.getDataFormat();
+    ComputationGraphConfiguration conf = base.graphBuilder().addInputs("in")
+        .addLayer("layer", layer, "in")
+        .addLayer("out", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+            .activation(Activation.SOFTMAX).nOut(classes).dataFormat(f).build(), "layer")
+        .setOutputs("out").setInputTypes(InputType.recurrent(width, length, f)).build();
+    ComputationGraph net = new ComputationGraph(conf);
+    net.init();
+    return net;
+  }
+
+  /** Gaussian input of the given format. */
+  public static INDArray randomSequence(Random rng, RNNFormat f, long b, long c, long t) {
+    long[] shape = f == RNNFormat.NCW ? new long[] {b, c, t} : new long[] {b, t, c};
+    double[] v = new double[(int) (b * c * t)];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = rng.nextGaussian();
+    }
+    return Nd4j.create(v, shape, Nd4j.defaultFloatingPointType());
+  }
+
+  /** Random one-hot labels [B, classes, T] (NCW) or [B, T, classes] (NWC). */
+  public static INDArray randomLabels(Random rng, RNNFormat f, long b, int classes, long t) {
+    INDArray l = f == RNNFormat.NCW ? Nd4j.zeros(b, classes, t) : Nd4j.zeros(b, t, classes);
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < t; j++) {
+        int k = rng.nextInt(classes);
+        if (f == RNNFormat.NCW) {
+          l.putScalar(new long[] {i, k, j}, 1.0);
+        } else {
+          l.putScalar(new long[] {i, j, k}, 1.0);
+        }
+      }
+    }
+    return l;
+  }
+
+  /** Right-padded mask [B, T]: sequence b has {@code lengths[b]} real tokens. */
+  public static INDArray rightPaddedMask(long t, int... lengths) {
+    INDArray m = Nd4j.zeros(lengths.length, t);
+    for (int b = 0; b < lengths.length; b++) {
+      for (int j = 0; j < lengths[b]; j++) {
+        m.putScalar(b, j, 1.0);
+      }
+    }
+    return m;
+  }
+
+  /** Random ids [B, T] in [0, vocab). */
+  public static INDArray randomIds(Random rng, long b, long t, int vocab) {
+    INDArray ids = Nd4j.zeros(b, t);
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < t; j++) {
+        ids.putScalar(i, j, rng.nextInt(vocab));
+      }
+    }
+    return ids;
+  }
+
+  /** Runs DL4J's numerical gradient check with its defaults (eps 1e-6, max rel. error 1e-3, min abs 1e-8). */
+  public static boolean gradientsMatch(ComputationGraph net, INDArray input, INDArray labels, INDArray mask,
+      int maxPerParam) {
+    GradientCheckUtil.GraphConfig c = new GradientCheckUtil.GraphConfig().net(net).inputs(new INDArray[] {input})
+        .labels(new INDArray[] {labels}).print(GradientCheckUtil.PrintMode.FAILURES_ONLY);
+    if (mask != null) {
+      c.inputMask(new INDArray[] {mask}).labelMask(new INDArray[] {mask});
+    }
+    if (maxPerParam > 0) {
+      c.subset(true).maxPerParam(maxPerParam);
+    }
+    return GradientCheckUtil.checkGradients(c);
+  }
+}
