@@ -37,9 +37,4 @@ public final class ScratchBuffers {
     a.assign(0);
     return a;
   }
-
-  /** Drops every buffer (DL4J's clear()). */
-  public void clear() {
-    arrays.clear();
-  }
 }

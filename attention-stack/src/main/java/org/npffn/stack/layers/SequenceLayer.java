@@ -101,11 +101,15 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     // No weight noise: the layers read their parameters directly.
   }
 
+  /**
+   * DL4J calls this after every iteration. It drops the references into the caller's workspaces but keeps
+   * the scratch buffers: they live outside workspaces, and keeping them is what makes the next step
+   * allocation-free.
+   */
   @Override
   public void clear() {
     super.clear();
     rows = null;
     rowMask = null;
-    buffers.clear();
   }
 }

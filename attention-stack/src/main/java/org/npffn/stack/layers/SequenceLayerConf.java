@@ -75,7 +75,9 @@ public abstract class SequenceLayerConf extends FeedForwardLayer {
     InputType.InputTypeRecurrent r = requireRecurrent(inputType);
     Preconditions.checkArgument(r.getFormat() == dataFormat,
         "%s: dataFormat = %s but the input arrives as %s", describe(), dataFormat, r.getFormat());
-    Preconditions.checkArgument(override || nIn <= 0 || nIn == r.getSize(),
+    // A configured nIn that disagrees with the input is an error even when DL4J asks to override it (the
+    // ComputationGraph always does): silently replacing it would hide a mistake in the model definition.
+    Preconditions.checkArgument(nIn <= 0 || nIn == r.getSize(),
         "%s: nIn = %s but the input has width %s", describe(), nIn, r.getSize());
     nIn = r.getSize();
     if (preservesWidth()) {
