@@ -128,18 +128,7 @@ public final class TransformerStack {
         .maxLength(maxLength).positions(positions).dataFormat(RNNFormat.NWC).build(), INPUT);
     String stream = "embed";
     for (int i = 0; i < blocks; i++) {
-      String p = "block" + i + ".";
-      g.addLayer(p + "norm1", norm(), stream);
-      g.addLayer(attentionName(i), new CausalSelfAttention.Builder().nHeads(heads).dataFormat(RNNFormat.NWC)
-          .build(), p + "norm1");
-      g.addVertex(p + "res1", new ElementWiseVertex(ElementWiseVertex.Op.Add), stream, attentionName(i));
-      g.addLayer(p + "norm2", norm(), p + "res1");
-      FfnSlotConf f = ffn.create(i, width);
-      Preconditions.checkArgument(f != null, "TransformerStack: the FFN factory returned null for block %s", i);
-      f.setDataFormat(RNNFormat.NWC);
-      g.addLayer(ffnName(i), f, p + "norm2");
-      g.addVertex(p + "res2", new ElementWiseVertex(ElementWiseVertex.Op.Add), p + "res1", ffnName(i));
-      stream = p + "res2";
+      stream = addBlock(g, i, stream);
     }
     g.addLayer("final.norm", norm(), stream);
     g.addLayer(OUTPUT, new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
@@ -148,6 +137,25 @@ public final class TransformerStack {
     g.setOutputs(OUTPUT);
     g.setInputTypes(InputType.recurrent(1, maxLength, RNNFormat.NCW));
     return g.build();
+  }
+
+  /**
+   * Adds block {@code i} (norm1 -> attn -> add -> norm2 -> ffn -> add) after vertex {@code input} and returns
+   * the name of its output vertex. Public so benchmarks and custom graphs can place single blocks.
+   */
+  public String addBlock(ComputationGraphConfiguration.GraphBuilder g, int i, String input) {
+    String p = "block" + i + ".";
+    g.addLayer(p + "norm1", norm(), input);
+    g.addLayer(attentionName(i), new CausalSelfAttention.Builder().nHeads(heads).dataFormat(RNNFormat.NWC)
+        .build(), p + "norm1");
+    g.addVertex(p + "res1", new ElementWiseVertex(ElementWiseVertex.Op.Add), input, attentionName(i));
+    g.addLayer(p + "norm2", norm(), p + "res1");
+    FfnSlotConf f = ffn.create(i, width);
+    Preconditions.checkArgument(f != null, "TransformerStack: the FFN factory returned null for block %s", i);
+    f.setDataFormat(RNNFormat.NWC);
+    g.addLayer(ffnName(i), f, p + "norm2");
+    g.addVertex(p + "res2", new ElementWiseVertex(ElementWiseVertex.Op.Add), p + "res1", ffnName(i));
+    return p + "res2";
   }
 
   private SequenceNorm norm() {

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
+import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 
@@ -105,7 +106,7 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
       dO = buffers.get("dOutMasked", dt, n, ch).assign(dOut).muliColumnVector(rowMask);
     }
     Nd4j.gemm(y, dO, gradViews.get(CausalSelfAttention.W_OUT), true, false, 1.0, 0.0);
-    gradViews.get(CausalSelfAttention.B_OUT).assign(dO.sum(true, 0));
+    ColumnSums.into(dO, gradViews.get(CausalSelfAttention.B_OUT), buffers);
     INDArray dy = buffers.get("dym", dt, n, ch);
     Nd4j.gemm(dO, params.get(CausalSelfAttention.W_OUT), dy, false, true, 1.0, 0.0);
 
@@ -136,7 +137,7 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
 
     // 1. forward was qkv = x Wqkv + bqkv: dWqkv = x^T dqkv, dbqkv = sum dqkv, dx = dqkv Wqkv^T
     Nd4j.gemm(x, dqkv, gradViews.get(CausalSelfAttention.W_QKV), true, false, 1.0, 0.0);
-    gradViews.get(CausalSelfAttention.B_QKV).assign(dqkv.sum(true, 0));
+    ColumnSums.into(dqkv, gradViews.get(CausalSelfAttention.B_QKV), buffers);
     INDArray dx = buffers.get("dx", dt, n, ch);
     Nd4j.gemm(dqkv, params.get(CausalSelfAttention.W_QKV), dx, false, true, 1.0, 0.0);
     return dx;

@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
+import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 
@@ -98,7 +99,10 @@ public class TokenPositionEmbeddingLayer extends SequenceLayer<TokenPositionEmbe
       // dP[t] = sum_b dy[b, t]; rows past T get 0
       INDArray gradP = gradViews.get(TokenPositionEmbedding.POSITIONS);
       gradP.assign(0);
-      gradP.get(interval(0, t), all()).assign(dy.reshape('c', rows.batch(), t, ch).sum(0));
+      // sum over b as one gemm: [1, B] x [B, T*C]
+      INDArray dP = buffers.get("dP", dy.dataType(), 1, t * ch);
+      ColumnSums.into(dy.reshape('c', rows.batch(), t * ch), dP, buffers);
+      gradP.get(interval(0, t), all()).assign(dP.reshape('c', t, ch));
     }
     return null;
   }

@@ -18,27 +18,24 @@ public class DenseFfnLayer extends SequenceLayer<DenseFfn> {
     return FfnWeights.from(table, DenseFfn.W1, DenseFfn.B1, DenseFfn.W2, DenseFfn.B2);
   }
 
+  private FfnKernel.Work work(long n, org.nd4j.linalg.api.buffer.DataType dt) {
+    DenseFfn c = layerConf();
+    return FfnKernel.arrays(buffers, "", dt, n, c.getNIn(), c.getHidden(), c.getActivation());
+  }
+
   @Override
   protected INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training) {
-    DenseFfn c = layerConf();
-    long n = in.tokens();
-    DataType dt = in.x().dataType();
-    long h = c.getHidden();
-    INDArray pre = buffers.get("pre", dt, n, c.getActivation().inputProjections() * h); // [N, h·p]
-    INDArray hid = buffers.get("hid", dt, n, h); //                                      [N, h]
-    INDArray y = buffers.get("y", dt, n, c.getNOut()); //                                 [N, C]
-    FfnKernel.forward(in.x(), weights(params), c.getActivation(), pre, hid, y);
-    return y;
+    FfnKernel.Work w = work(in.tokens(), in.x().dataType()); // pre [N, h·p], sig/hid [N, h], y [N, C]
+    FfnKernel.forward(in.x(), weights(params), layerConf().getActivation(), w);
+    return w.y();
   }
 
   @Override
   protected INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews) {
-    DenseFfn c = layerConf();
     INDArray x = rows.x();
-    INDArray dx = buffers.get("dx", x.dataType(), x.size(0), c.getNIn()); // [N, C]
-    FfnKernel.backward(x, weights(params), c.getActivation(), buffers.get("pre", x.dataType(), x.size(0),
-        c.getActivation().inputProjections() * c.getHidden()), buffers.get("hid", x.dataType(), x.size(0),
-        c.getHidden()), dOut, weights(gradViews), dx, buffers, "");
+    INDArray dx = buffers.get("dx", x.dataType(), x.size(0), layerConf().getNIn()); // [N, C]
+    FfnKernel.backward(x, weights(params), layerConf().getActivation(), work(x.size(0), x.dataType()), dOut,
+        weights(gradViews), dx, buffers, "");
     return dx;
   }
 }

@@ -31,6 +31,16 @@ public final class ScratchBuffers {
     return a;
   }
 
+  /** A [1, n] row of ones (filled once, when created): multiplying by it sums rows with one gemm. */
+  public INDArray ones(DataType type, long n) {
+    String name = "ones." + n;
+    INDArray a = arrays.get(name);
+    if (a == null || a.dataType() != type || a.length() != n) {
+      a = get(name, type, 1, n).assign(1.0);
+    }
+    return a;
+  }
+
   /** Like {@link #get} but filled with zeros. */
   public INDArray zeros(String name, DataType type, long... shape) {
     INDArray a = get(name, type, shape);

@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 
@@ -55,9 +56,9 @@ public class SequenceNormLayer extends SequenceLayer<SequenceNorm> {
     // forward was y = g ⊙ x̂ + b: dg = sum_rows dy ⊙ x̂, db = sum_rows dy, dx̂ = dy ⊙ g
     INDArray dxhat = buffers.get("dxhat", dt, n, c.getNIn());
     dxhat.assign(dy).muli(xhat);
-    gradViews.get(SequenceNorm.GAIN).assign(dxhat.sum(true, 0));
+    ColumnSums.into(dxhat, gradViews.get(SequenceNorm.GAIN), buffers);
     if (c.getKind() == NormKind.LAYER) {
-      gradViews.get(SequenceNorm.BIAS).assign(dy.sum(true, 0));
+      ColumnSums.into(dy, gradViews.get(SequenceNorm.BIAS), buffers);
     }
     dxhat.assign(dy).muliRowVector(params.get(SequenceNorm.GAIN));
     // forward was x̂ = (x - μ)·rstd (LayerNorm) or x·rstd (RMSNorm):

@@ -1,0 +1,54 @@
+package org.npffn.eval;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.npffn.eval.bench.BenchCase;
+import org.npffn.eval.bench.BenchRunner;
+import org.npffn.eval.bench.BenchSuite;
+import org.npffn.eval.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code np-eval bench}: times every layer benchmark against the machine's gemm speed, in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmark the layers (forward+backward) against float32 gemm measured in the same run.")
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--json", description = "write the results as JSON to this file")
+  Path json;
+
+  @Option(names = "--cases", defaultValue = ".*", description = "regex of case names to run (default: all)")
+  String cases;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "untimed runs per case (default: ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--repeats", defaultValue = "10", description = "timed runs per case (default: ${DEFAULT-VALUE})")
+  int repeats;
+
+  @Override
+  public Integer call() throws Exception {
+    if (warmup < 0 || repeats < 1) {
+      throw new IllegalArgumentException("--warmup = " + warmup + " must be >= 0 and --repeats = " + repeats
+          + " >= 1");
+    }
+    Pattern filter = Pattern.compile(cases);
+    BenchRunner runner = new BenchRunner(warmup, repeats, System.out);
+    double gemm = runner.gemmGflops();
+    System.out.printf("%-22s %9s     %7.1f GFLOP/s   float32 1024^3 into a preallocated output%n", "gemm", "", gemm);
+    List<BenchRunner.Row> rows = new ArrayList<>();
+    for (BenchCase c : BenchSuite.cases()) {
+      if (filter.matcher(c.name()).matches()) {
+        rows.add(runner.measure(c));
+      }
+    }
+    if (json != null) {
+      AtomicFiles.writeJson(json, BenchRunner.document(gemm, rows, LocalDate.now().toString()));
+      System.out.println("wrote " + json);
+    }
+    return 0;
+  }
+}

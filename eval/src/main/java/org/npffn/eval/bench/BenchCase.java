@@ -1,0 +1,24 @@
+package org.npffn.eval.bench;
+
+/**
+ * One benchmark case: a unit of work timed as a whole, with its FLOP count so the result reads as GFLOP/s.
+ * Inputs are generated up front in {@link #setUp()}; {@link #run()} returns a checksum of its result so a
+ * case that computes nothing (or NaN) cannot pass for fast.
+ */
+public interface BenchCase {
+
+  /** The row name, e.g. "dense-ffn". */
+  String name();
+
+  /** Builds layers and inputs. Not timed. */
+  void setUp();
+
+  /** One timed repetition. Returns a finite checksum of what it computed. */
+  double run();
+
+  /** FLOPs one {@link #run()} performs (2 per multiply-add of the matrix products). */
+  double flops();
+
+  /** Shape notes for the report, e.g. "N=4096 (B=32 x T=128), d=256, h=1024". */
+  String shape();
+}

@@ -1,0 +1,115 @@
+package org.npffn.eval.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Times benchmark cases: warm-up runs, then repeated timed runs; reports the median. The machine's
+ * reference speed (float32 gemm into a preallocated 1024 x 1024 output) is measured in the same run, so the
+ * targets are ratios that survive noisy machines.
+ */
+public final class BenchRunner {
+  private final int warmup;
+  private final int repeats;
+  private final PrintStream log;
+
+  public BenchRunner(int warmup, int repeats, PrintStream log) {
+    this.warmup = warmup;
+    this.repeats = repeats;
+    this.log = log;
+  }
+
+  /** One measured row. */
+  public record Row(String name, String shape, double medianMs, double minMs, double gflops) {}
+
+  /** GFLOP/s of Nd4j.gemm, float32, 1024^3, into a preallocated output. */
+  public double gemmGflops() {
+    INDArray a = Nd4j.rand(DataType.FLOAT, 1024, 1024);
+    INDArray b = Nd4j.rand(DataType.FLOAT, 1024, 1024);
+    INDArray c = Nd4j.createUninitialized(DataType.FLOAT, 1024, 1024);
+    double[] ms = time(() -> {
+      Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+      return c.getDouble(1023, 1023);
+    });
+    return 2.0 * 1024 * 1024 * 1024 / (median(ms) * 1e6);
+  }
+
+  public Row measure(BenchCase c) {
+    c.setUp();
+    double[] ms = time(c::run);
+    double med = median(ms);
+    Row row = new Row(c.name(), c.shape(), med, Arrays.stream(ms).min().orElse(med), c.flops() / (med * 1e6));
+    log.printf("%-22s %9.2f ms  %7.1f GFLOP/s   %s%n", row.name(), row.medianMs(), row.gflops(), row.shape());
+    return row;
+  }
+
+  private double[] time(java.util.function.DoubleSupplier work) {
+    for (int i = 0; i < warmup; i++) {
+      check(work.getAsDouble());
+    }
+    double[] ms = new double[repeats];
+    for (int i = 0; i < repeats; i++) {
+      long t0 = System.nanoTime();
+      double checksum = work.getAsDouble();
+      ms[i] = (System.nanoTime() - t0) / 1e6;
+      check(checksum);
+    }
+    return ms;
+  }
+
+  private static void check(double checksum) {
+    if (!Double.isFinite(checksum)) {
+      throw new IllegalStateException("benchmark produced a non-finite result: " + checksum);
+    }
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  /** The JSON document of the bench command. */
+  public static Map<String, Object> document(double gemmGflops, List<Row> rows, String date) {
+    Map<String, Object> machine = new LinkedHashMap<>();
+    machine.put("gemm_gflops", gemmGflops);
+    machine.put("cores", Runtime.getRuntime().availableProcessors());
+    machine.put("date", date);
+    machine.put("cpu", cpuName());
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Row r : rows) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("case", r.name());
+      m.put("median_ms", r.medianMs());
+      m.put("min_ms", r.minMs());
+      m.put("gflops", r.gflops());
+      m.put("fraction_of_gemm", r.gflops() / gemmGflops);
+      m.put("shape", r.shape());
+      out.add(m);
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("machine", machine);
+    doc.put("rows", out);
+    return doc;
+  }
+
+  private static String cpuName() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).strip();
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return System.getProperty("os.arch");
+    }
+    return System.getProperty("os.arch");
+  }
+}

@@ -1,0 +1,26 @@
+package org.npffn.eval.bench;
+
+import java.util.List;
+import org.npffn.stack.ffn.DenseFfn;
+
+/**
+ * Every benchmark case of the SDK, at the shapes the issues fix: N = 4096 tokens as B = 32 x T = 128,
+ * d = 256, dense hidden h = 1024, 4 heads. The MoE and Neural-Process modules add their cases here.
+ */
+public final class BenchSuite {
+  static final int B = 32;
+  static final int T = 128;
+  static final int D = 256;
+  static final int H = 1024;
+  static final int HEADS = 4;
+
+  private BenchSuite() {}
+
+  public static List<BenchCase> cases() {
+    DenseFfn dense = new DenseFfn.Builder().nIn(D).hidden(H).build();
+    return List.of(
+        new DenseFfnCase(B, T, D, H),
+        new BlockCase("dense", B, T, D, HEADS, (block, d) -> new DenseFfn.Builder().hidden(H).build(),
+            dense.cost().flopsPerToken()));
+  }
+}

@@ -1,0 +1,90 @@
+package org.npffn.eval.bench;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.npffn.stack.TransformerStack;
+import org.npffn.stack.ffn.FfnFactory;
+
+/**
+ * "block/KIND": forward + backward of one full transformer block (norms, attention, FFN, residuals) in a
+ * ComputationGraph with workspaces, as in training, with a small softmax head on its output.
+ */
+public final class BlockCase implements BenchCase {
+  private static final int CLASSES = 8;
+  private final String kind;
+  private final int batch;
+  private final int length;
+  private final int width;
+  private final int heads;
+  private final FfnFactory ffn;
+  private final double ffnFlopsPerToken;
+  private ComputationGraph net;
+
+  /**
+   * @param kind the FFN kind, for the row name
+   * @param ffnFlopsPerToken forward FLOPs per token of the FFN the factory makes
+   */
+  public BlockCase(String kind, int batch, int length, int width, int heads, FfnFactory ffn,
+      double ffnFlopsPerToken) {
+    this.kind = kind;
+    this.batch = batch;
+    this.length = length;
+    this.width = width;
+    this.heads = heads;
+    this.ffn = ffn;
+    this.ffnFlopsPerToken = ffnFlopsPerToken;
+  }
+
+  @Override
+  public String name() {
+    return "block/" + kind;
+  }
+
+  @Override
+  public void setUp() {
+    TransformerStack stack = new TransformerStack().width(width).heads(heads).maxLength(length).ffn(ffn);
+    ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(7)
+        .dataType(DataType.FLOAT).trainingWorkspaceMode(WorkspaceMode.ENABLED).graphBuilder().addInputs("x");
+    String out = stack.addBlock(g, 0, "x");
+    // A small softmax head (8 classes): its cost is negligible next to the block's.
+    g.addLayer("loss", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
+        .nOut(CLASSES).dataFormat(RNNFormat.NWC).build(), out);
+    g.setOutputs("loss").setInputTypes(InputType.recurrent(width, length, RNNFormat.NWC));
+    net = new ComputationGraph(g.build());
+    net.init();
+    INDArray x = Nd4j.randn(DataType.FLOAT, batch, length, width);
+    net.setInputs(x);
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, length, CLASSES);
+    labels.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)).assign(1.0);
+    net.setLabels(labels);
+  }
+
+  @Override
+  public double run() {
+    net.computeGradientAndScore();
+    return net.score() + net.gradient().gradient().getDouble(0);
+  }
+
+  @Override
+  public double flops() {
+    // Attention per token: QKV 2·3d², output 2·d², scores and weighted sum 2·2·T·d (full T x T computed).
+    double attention = 2.0 * 4 * width * width + 4.0 * length * width;
+    return 3 * (attention + ffnFlopsPerToken) * batch * length;
+  }
+
+  @Override
+  public String shape() {
+    return String.format("N=%d (B=%d x T=%d), d=%d, nh=%d", batch * length, batch, length, width, heads);
+  }
+}

@@ -1,0 +1,45 @@
+package org.npffn.eval.train;
+
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.npffn.eval.data.TokenBatch;
+
+/**
+ * Cross-entropy of a language model on held-out batches, from the output probabilities over unmasked tokens
+ * only: never from net.score(), which also holds auxiliary losses and weight decay, and divides by the
+ * batch rather than the token count.
+ *
+ * @param nats mean cross-entropy per token, in nats
+ * @param tokens the number of tokens it covers
+ */
+public record HeldOutLoss(double nats, long tokens) {
+
+  /** Bits per byte: with byte-level tokens one token is one byte, so this is nats / ln 2. */
+  public double bitsPerByte() {
+    return nats / Math.log(2);
+  }
+
+  public double perplexity() {
+    return Math.exp(nats);
+  }
+
+  /** Evaluates {@code net} (inference mode) on every batch. */
+  public static HeldOutLoss of(ComputationGraph net, List<TokenBatch> batches) {
+    double sum = 0;
+    long tokens = 0;
+    for (TokenBatch b : batches) {
+      INDArray probs = net.output(false, new INDArray[] {b.ids()}, new INDArray[] {b.mask()})[0]; // [B, T, V]
+      // p(target) per position, floored like DL4J's MCXENT so a zero probability stays finite
+      INDArray target = probs.mul(b.labels()).sum(2); //                                      [B, T]
+      INDArray logp = Transforms.log(Transforms.max(target, 1e-10, false), false);
+      sum -= logp.mul(b.mask()).sumNumber().doubleValue();
+      tokens += b.realTokens();
+    }
+    if (tokens == 0) {
+      throw new IllegalArgumentException("no held-out tokens to evaluate");
+    }
+    return new HeldOutLoss(sum / tokens, tokens);
+  }
+}

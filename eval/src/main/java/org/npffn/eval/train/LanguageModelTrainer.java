@@ -1,0 +1,100 @@
+package org.npffn.eval.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.npffn.eval.data.ByteWindows;
+import org.npffn.eval.data.Corpus;
+import org.npffn.eval.data.CorpusSplit;
+import org.npffn.eval.data.TokenBatch;
+import org.npffn.eval.io.AtomicFiles;
+import org.npffn.stack.TransformerStack;
+import org.npffn.stack.ffn.DenseFfn;
+
+/**
+ * Trains a byte-level transformer LM with a dense FFN on a corpus and measures it on held-out documents.
+ *
+ * <p>Optimizer: "AdamW" built the way DL4J 1.0.0-M2.1 can: Adam plus WeightDecay(coefficient, applyLR = true),
+ * the decoupled form of Loshchilov and Hutter 2019, on weight matrices only. Warm-up + cosine learning rate.
+ * Gradient clipping is DL4J's per-layer L2 clip (ClipL2PerLayer), not a global-norm clip.
+ */
+public final class LanguageModelTrainer {
+  private final PrintStream log;
+
+  public LanguageModelTrainer(PrintStream log) {
+    this.log = log;
+  }
+
+  /** The network for {@code c}: float32, N(0, 0.02) init as GPT-2. */
+  public static ComputationGraph network(TrainConfig c) {
+    NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.seed())
+        .dataType(DataType.FLOAT)
+        .updater(new Adam(new WarmupCosineSchedule(c.learningRate(), c.learningRate() / 10, c.warmup(), c.steps())))
+        .weightDecay(c.weightDecay(), true)
+        .gradientNormalization(GradientNormalization.ClipL2PerLayer)
+        .gradientNormalizationThreshold(c.clip())
+        .weightInit(new NormalDistribution(0, 0.02))
+        .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED);
+    ComputationGraph net = new ComputationGraph(new TransformerStack().vocabSize(ByteWindows.VOCAB)
+        .width(c.width()).blocks(c.blocks()).heads(c.heads()).maxLength(c.length())
+        .ffn((block, d) -> new DenseFfn.Builder().hidden(c.hidden()).build()).base(base).build());
+    net.init();
+    return net;
+  }
+
+  /**
+   * Trains on {@code corpus}, evaluates, and saves the model to {@code out}/model.zip (atomically: a
+   * half-written file never replaces a good one).
+   */
+  public TrainResult train(TrainConfig c, Corpus corpus, Path out) throws IOException {
+    CorpusSplit split = CorpusSplit.of(corpus);
+    ByteWindows train = new ByteWindows(split.train(), c.length());
+    List<TokenBatch> validation = new ByteWindows(split.validation(), c.length()).evaluation(c.batch(),
+        c.evalTokens());
+    ByteWindows testWindows = new ByteWindows(split.test(), c.length());
+    List<TokenBatch> test = testWindows.evaluation(c.batch(), c.evalTokens());
+    long trainBytes = split.train().stream().mapToLong(d -> d.length).sum();
+    ComputationGraph net = network(c);
+    log.printf("Training a %d-block, d = %d transformer (%,d parameters) on %,d bytes of %s%n", c.blocks(),
+        c.width(), net.numParams(), trainBytes, corpus.source());
+
+    Random rng = new Random(c.seed());
+    long start = System.nanoTime();
+    double tokensPerSecond;
+    try (TrainingProgress progress = TrainingProgress.start("train", c.steps(), log)) {
+      for (int step = 1; step <= c.steps(); step++) {
+        TokenBatch b = train.random(rng, c.batch());
+        net.fit(b.toMultiDataSet());
+        // score = summed cross-entropy / B (+ regularisation); shown per token
+        double loss = net.score() * c.batch() / Math.max(1, b.realTokens());
+        if (!Double.isFinite(loss)) {
+          throw new IllegalStateException("training loss became " + loss + " at step " + step
+              + "; nothing was saved. Lower the learning rate (--lr) or the clip (--clip).");
+        }
+        progress.step(step, b.realTokens(), loss);
+      }
+      tokensPerSecond = progress.tokensPerSecond();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    HeldOutLoss val = HeldOutLoss.of(net, validation);
+    HeldOutLoss tst = HeldOutLoss.of(net, test);
+    Path model = save(net, out);
+    return new TrainResult(c, corpus.source(), CorpusSplit.RULE, trainBytes, net.numParams(), val, tst,
+        testWindows.unigramEntropyBits(), tokensPerSecond, seconds, model.toString());
+  }
+
+  /** Writes model.zip atomically. */
+  static Path save(ComputationGraph net, Path dir) throws IOException {
+    return AtomicFiles.replace(dir.resolve("model.zip"), f -> ModelSerializer.writeModel(net, f.toFile(), true));
+  }
+}

@@ -1,0 +1,55 @@
+package org.npffn.eval.train;
+
+import com.google.common.base.Preconditions;
+
+/**
+ * Everything that defines one training run of a byte-level transformer LM with a dense FFN.
+ *
+ * @param width d, the residual width
+ * @param blocks L, transformer blocks
+ * @param heads nh, attention heads
+ * @param hidden h, the dense FFN's hidden width
+ * @param length T, the window length
+ * @param batch B, windows per step
+ * @param steps optimizer steps
+ * @param learningRate peak learning rate of the warm-up + cosine schedule
+ * @param warmup warm-up steps
+ * @param weightDecay decoupled weight decay coefficient (matrices only)
+ * @param clip per-layer L2 gradient-norm clip
+ * @param seed seeds the weights and the window sampling
+ * @param maxCorpusBytes how much of the corpus to load
+ * @param evalTokens held-out tokens to evaluate on (validation and test each)
+ */
+public record TrainConfig(int width, int blocks, int heads, int hidden, int length, int batch, int steps,
+    double learningRate, int warmup, double weightDecay, double clip, long seed, long maxCorpusBytes,
+    long evalTokens) {
+
+  public TrainConfig {
+    Preconditions.checkArgument(width > 0, "width = %s must be positive", width);
+    Preconditions.checkArgument(blocks > 0, "blocks = %s must be positive", blocks);
+    Preconditions.checkArgument(heads > 0 && width % heads == 0, "heads = %s must divide width = %s", heads,
+        width);
+    Preconditions.checkArgument(hidden > 0, "hidden = %s must be positive", hidden);
+    Preconditions.checkArgument(length > 0, "length = %s must be positive", length);
+    Preconditions.checkArgument(batch > 0, "batch = %s must be positive", batch);
+    Preconditions.checkArgument(steps > 0, "steps = %s must be positive", steps);
+    Preconditions.checkArgument(learningRate > 0, "learningRate = %s must be positive", learningRate);
+    Preconditions.checkArgument(warmup >= 0 && warmup < steps, "warmup = %s must be in [0, steps = %s)", warmup,
+        steps);
+    Preconditions.checkArgument(weightDecay >= 0, "weightDecay = %s must be non-negative", weightDecay);
+    Preconditions.checkArgument(clip > 0, "clip = %s must be positive", clip);
+    Preconditions.checkArgument(maxCorpusBytes > 0, "maxCorpusBytes = %s must be positive", maxCorpusBytes);
+    Preconditions.checkArgument(evalTokens > 0, "evalTokens = %s must be positive", evalTokens);
+  }
+
+  /** Presets: "smoke" (seconds, for tests and CI) and "default" (a few minutes on 2 cores). */
+  public static TrainConfig preset(String name) {
+    return switch (name) {
+      case "smoke" -> new TrainConfig(32, 1, 2, 128, 32, 16, 60, 3e-3, 10, 0.01, 1.0, 1, 400_000, 8_192);
+      // d = 128, L = 2, h = 4d: about 0.4M parameters; 1,200 steps of 16 x 128 bytes = 2.5M training bytes.
+      case "default" -> new TrainConfig(128, 2, 4, 512, 128, 16, 1200, 2e-3, 100, 0.01, 1.0, 1, 8_000_000,
+          65_536);
+      default -> throw new IllegalArgumentException("preset = " + name + " is not one of smoke, default");
+    };
+  }
+}
