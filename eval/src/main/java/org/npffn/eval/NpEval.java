@@ -17,14 +17,18 @@ public final class NpEval {
 
   /** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 bad input or usage. */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new NpEval());
+    return run(new PrintWriter(System.err, true), args);
+  }
+
+  /** Same, with errors written to {@code err}. */
+  public static int run(PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new NpEval()).setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      PrintWriter err = cmd.getErr();
       if (e instanceof CorpusException || e instanceof IllegalArgumentException) {
-        err.println("np-eval: error: " + e.getMessage());
+        cmd.getErr().println("np-eval: error: " + e.getMessage());
         return 2;
       }
-      err.println("np-eval: failed: " + e);
+      cmd.getErr().println("np-eval: failed: " + e);
       return 1;
     });
     return cli.execute(args);

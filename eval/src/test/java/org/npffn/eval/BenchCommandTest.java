@@ -1,0 +1,37 @@
+package org.npffn.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bench command writes the documented JSON shape (one quick repetition; speed is not asserted). */
+class BenchCommandTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void writesMachineAndRows() throws IOException {
+    Path json = dir.resolve("bench.json");
+    assertEquals(0, NpEval.run("bench", "--json", json.toString(), "--cases", "dense-ffn", "--warmup", "0",
+        "--repeats", "1"));
+    JsonNode doc = new ObjectMapper().readTree(json.toFile());
+    assertTrue(doc.at("/machine/gemm_gflops").asDouble() > 0);
+    assertTrue(doc.at("/machine/cores").asInt() > 0);
+    assertTrue(doc.at("/machine/date").asText().matches("\\d{4}-\\d{2}-\\d{2}"));
+    assertEquals(1, doc.get("rows").size());
+    JsonNode row = doc.get("rows").get(0);
+    assertEquals("dense-ffn", row.get("case").asText());
+    assertTrue(row.get("median_ms").asDouble() > 0 && row.get("gflops").asDouble() > 0);
+  }
+
+  @Test
+  void badArgumentsExitWithTwo() {
+    assertEquals(2, NpEval.run(new java.io.PrintWriter(new java.io.StringWriter()), "bench", "--repeats", "0"));
+  }
+}
