@@ -35,7 +35,7 @@ public class DenseFfnLayer extends SequenceLayer<DenseFfn> {
     INDArray x = rows.x();
     INDArray dx = buffers.get("dx", x.dataType(), x.size(0), layerConf().getNIn()); // [N, C]
     FfnKernel.backward(x, weights(params), layerConf().getActivation(), work(x.size(0), x.dataType()), dOut,
-        weights(gradViews), dx, buffers, "");
+        weights(gradViews), dx, buffers);
     return dx;
   }
 }

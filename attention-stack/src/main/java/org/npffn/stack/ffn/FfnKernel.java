@@ -3,6 +3,7 @@ package org.npffn.stack.ffn;
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,18 +26,30 @@ public final class FfnKernel {
 
   private FfnKernel() {}
 
-  /** The work arrays of one kernel call on n rows; see {@link #arrays}. */
-  public record Work(INDArray pre, INDArray sig, INDArray hid, INDArray y) {}
-
   /**
-   * Scratch arrays for n rows: pre [n, h·p], sig [n, h], hid [n, h], y [n, d]; named with {@code prefix} so
-   * several kernels can share one ScratchBuffers.
+   * The work arrays of one kernel call on n rows: pre [n, h·p], sig [n, h], hid [n, h], y [n, d] written by
+   * the forward and read by the backward, and dHid, silu [n, h], scratch of the backward.
    */
-  public static Work arrays(ScratchBuffers buffers, String prefix, org.nd4j.linalg.api.buffer.DataType dt, long n,
-      long d, long h, FfnActivation act) {
+  public record Work(INDArray pre, INDArray sig, INDArray hid, INDArray y, INDArray dHid, INDArray silu) {
+
+    /** Rows [from, to) of every array: contiguous views, so one Work can serve several experts. */
+    public Work rows(long from, long to) {
+      return new Work(slice(pre, from, to), slice(sig, from, to), slice(hid, from, to), slice(y, from, to),
+          slice(dHid, from, to), slice(silu, from, to));
+    }
+
+    private static INDArray slice(INDArray a, long from, long to) {
+      return a.get(interval(from, to), all());
+    }
+  }
+
+  /** Work arrays for n rows from {@code buffers}, named with {@code prefix}. */
+  public static Work arrays(ScratchBuffers buffers, String prefix, DataType dt, long n, long d, long h,
+      FfnActivation act) {
     return new Work(buffers.get(prefix + "pre", dt, n, act.inputProjections() * h),
         buffers.get(prefix + "sig", dt, n, h), buffers.get(prefix + "hid", dt, n, h),
-        buffers.get(prefix + "y", dt, n, d));
+        buffers.get(prefix + "y", dt, n, d), buffers.get(prefix + "dHid", dt, n, h),
+        buffers.get(prefix + "silu", dt, n, h));
   }
 
   /**
@@ -74,20 +87,18 @@ public final class FfnKernel {
    * @param dy dL/dy [n, d]
    * @param g out: parameter gradients
    * @param dx out: dL/dx [n, d], or null to skip it
-   * @param buffers scratch for dL/dhid (and SiLU for SwiGLU) and the ones row of the bias sums
-   * @param prefix names the scratch arrays
+   * @param buffers holds the ones row of the bias sums
    */
   public static void backward(INDArray x, FfnWeights w, FfnActivation act, Work work, INDArray dy, FfnWeights g,
-      INDArray dx, ScratchBuffers buffers, String prefix) {
+      INDArray dx, ScratchBuffers buffers) {
     INDArray pre = work.pre();
     INDArray sig = work.sig();
     INDArray hid = work.hid();
-    long n = x.size(0);
     long h = hid.size(1);
     // 3. forward was y = hid W2 + b2: dW2 = hid^T dy, db2 = sum_rows dy, dhid = dy W2^T
     Nd4j.gemm(hid, dy, g.w2(), true, false, 1.0, 0.0);
     ColumnSums.into(dy, g.b2(), buffers);
-    INDArray dHid = buffers.get(prefix + "dHid", dy.dataType(), n, h);
+    INDArray dHid = work.dHid();
     Nd4j.gemm(dy, w.w2(), dHid, false, true, 1.0, 0.0);
     // 2. forward was act(z) = z·s, s = σ(a·z): act'(z) = s + a·act(z)·(1 - s)
     if (act == FfnActivation.GELU) {
@@ -97,7 +108,7 @@ public final class FfnKernel {
       // hid = silu(g) ⊙ u: du = dhid ⊙ silu(g); dg = dhid ⊙ u ⊙ (s + silu(g) ⊙ (1 - s))
       INDArray gate = gate(pre, h);
       INDArray up = up(pre, h);
-      INDArray silu = buffers.get(prefix + "silu", pre.dataType(), n, h);
+      INDArray silu = work.silu();
       gate.mul(sig, silu);
       sig.addi(sig.rsub(1.0).muli(silu)); //                     s + silu ⊙ (1 - s)
       gate.assign(sig).muli(up).muli(dHid);

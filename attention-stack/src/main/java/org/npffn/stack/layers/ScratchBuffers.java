@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The work arrays one layer instance writes in its forward and reads in its backward (llama3.java's State).
@@ -31,14 +32,16 @@ public final class ScratchBuffers {
     return a;
   }
 
-  /** A [1, n] row of ones (filled once, when created): multiplying by it sums rows with one gemm. */
+  /**
+   * A [1, n] row of ones: multiplying by it sums rows with one gemm. A view of one grow-only buffer, filled
+   * when it grows, so callers with many different n (MoE experts) share it.
+   */
   public INDArray ones(DataType type, long n) {
-    String name = "ones." + n;
-    INDArray a = arrays.get(name);
-    if (a == null || a.dataType() != type || a.length() != n) {
-      a = get(name, type, 1, n).assign(1.0);
+    INDArray a = arrays.get("ones");
+    if (a == null || a.dataType() != type || a.length() < n) {
+      a = get("ones", type, 1, Math.max(n, a == null ? 0 : a.length())).assign(1.0);
     }
-    return a;
+    return a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n));
   }
 
   /** Like {@link #get} but filled with zeros. */
