@@ -1,0 +1,268 @@
+package org.npffn.moe;
+
+import com.google.common.base.Preconditions;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.npffn.stack.ffn.FfnActivation;
+import org.npffn.stack.ffn.FfnCost;
+import org.npffn.stack.ffn.FfnSlotConf;
+
+/**
+ * A top-k Mixture-of-Experts FFN (Shazeer et al. 2017) with sparse dispatch: each of E experts d -> d_e -> d
+ * computes only the tokens routed to it, so the cost grows with k, not with E.
+ *
+ * <p>Router: linear (d -> E) or low-rank (d -> r -> E, Boix-Adsera 2025); softmax or sigmoid gating; noisy
+ * top-k in training. Balancing, each optional and combinable: the Switch auxiliary loss, the ST-MoE router
+ * z-loss, expert capacity with DROP or NEXT_BEST overflow, and auxiliary-loss-free bias balancing
+ * (Wang et al. 2024). Optional always-on shared experts (DeepSeek-MoE). See docs/moe.md.
+ */
+public class MoeFfn extends FfnSlotConf {
+  public static final String ROUTER = "Wr";
+  public static final String ROUTER_DOWN = "Wr1";
+  public static final String ROUTER_UP = "Wr2";
+  public static final String NOISE = "Wn";
+  public static final String W1 = "W1";
+  public static final String B1 = "b1";
+  public static final String W2 = "W2";
+  public static final String B2 = "b2";
+  public static final String SHARED_W1 = "sW1";
+  public static final String SHARED_B1 = "sb1";
+  public static final String SHARED_W2 = "sW2";
+  public static final String SHARED_B2 = "sb2";
+  /** The loss-free balancing bias: saved with the model, moved by its own rule, never by the optimizer. */
+  public static final String BALANCE_BIAS = "balanceBias";
+
+  private int nExperts;
+  private int topK;
+  private long expertHidden;
+  private FfnActivation activation = FfnActivation.GELU;
+  private int nShared;
+  private int routerRank;
+  private Gating gating = Gating.SOFTMAX;
+  private boolean renormalize = true;
+  private boolean noisy;
+  private long noiseSeed;
+  private double auxLossWeight;
+  private double zLossWeight;
+  private Double capacityFactor;
+  private Overflow overflow = Overflow.DROP;
+  private boolean lossFreeBalancing;
+  private double biasRate = 1e-3;
+
+  private MoeFfn() {}
+
+  private MoeFfn(Builder b) {
+    super(b);
+    nExperts = b.nExperts;
+    topK = b.topK;
+    expertHidden = b.expertHidden;
+    activation = b.activation;
+    nShared = b.nShared;
+    routerRank = b.routerRank;
+    gating = b.gating;
+    renormalize = b.renormalize;
+    noisy = b.noisy;
+    noiseSeed = b.noiseSeed;
+    auxLossWeight = b.auxLossWeight;
+    zLossWeight = b.zLossWeight;
+    capacityFactor = b.capacityFactor;
+    overflow = b.overflow;
+    lossFreeBalancing = b.lossFreeBalancing;
+    biasRate = b.biasRate;
+    checkSizes();
+    if (nIn > 0) {
+      validate();
+    }
+  }
+
+  private void checkSizes() {
+    Preconditions.checkArgument(nExperts >= 1, "%s: nExperts = %s must be at least 1", describe(), nExperts);
+    Preconditions.checkArgument(topK >= 1, "%s: topK = %s must be at least 1", describe(), topK);
+    Preconditions.checkArgument(topK <= nExperts, "%s: topK = %s must not exceed nExperts = %s", describe(), topK,
+        nExperts);
+    Preconditions.checkArgument(expertHidden > 0, "%s: expertHidden = %s must be positive", describe(),
+        expertHidden);
+    Preconditions.checkArgument(nShared >= 0, "%s: nShared = %s must be non-negative", describe(), nShared);
+    Preconditions.checkArgument(routerRank >= 0, "%s: routerRank = %s must be non-negative (0 = linear router)",
+        describe(), routerRank);
+    Preconditions.checkArgument(capacityFactor == null || capacityFactor > 0,
+        "%s: capacityFactor = %s must be positive (null = unlimited)", describe(), capacityFactor);
+    Preconditions.checkArgument(auxLossWeight >= 0, "%s: auxLossWeight = %s must be non-negative", describe(),
+        auxLossWeight);
+    Preconditions.checkArgument(zLossWeight >= 0, "%s: zLossWeight = %s must be non-negative", describe(),
+        zLossWeight);
+    Preconditions.checkArgument(biasRate > 0, "%s: biasRate = %s must be positive", describe(), biasRate);
+    Preconditions.checkArgument(nIn >= 0, "%s: nIn = %s must be positive", describe(), nIn);
+  }
+
+  @Override
+  protected void validate() {
+    checkSizes();
+    Preconditions.checkArgument(nIn > 0, "%s: nIn = %s must be positive", describe(), nIn);
+    Preconditions.checkArgument(routerRank == 0 || routerRank < Math.min(nIn, nExperts),
+        "%s: routerRank = %s is not low-rank: it must be below min(d = %s, nExperts = %s)", describe(), routerRank,
+        nIn, nExperts);
+    nOut = nIn;
+  }
+
+  @Override
+  public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+      Collection<TrainingListener> listeners, int layerIndex, INDArray params, boolean initializeParams,
+      DataType dataType) {
+    return wire(new MoeFfnLayer(conf, dataType), conf, listeners, layerIndex, params, initializeParams);
+  }
+
+  @Override
+  public ParamInitializer initializer() {
+    return MoeFfnParams.INSTANCE;
+  }
+
+  /** The balancing bias is not trained: no updater, no regularisation. */
+  @Override
+  public IUpdater getUpdaterByParam(String paramName) {
+    return BALANCE_BIAS.equals(paramName) ? new NoOp() : super.getUpdaterByParam(paramName);
+  }
+
+  @Override
+  public List<Regularization> getRegularizationByParam(String paramName) {
+    return BALANCE_BIAS.equals(paramName) ? List.of() : super.getRegularizationByParam(paramName);
+  }
+
+  /** Expert capacity C = ceil(capacityFactor · k · N / E) for N real tokens; Integer.MAX_VALUE if unlimited. */
+  public int capacity(long tokens) {
+    if (capacityFactor == null) {
+      return Integer.MAX_VALUE;
+    }
+    return (int) Math.ceil(capacityFactor * topK * tokens / nExperts);
+  }
+
+  @Override
+  public FfnCost cost() {
+    long d = nIn;
+    long up = activation.inputProjections() * expertHidden;
+    long router = routerRank == 0 ? d * nExperts : d * routerRank + (long) routerRank * nExperts;
+    long noise = noisy ? d * nExperts : 0;
+    long expert = d * up + up + expertHidden * d + d;
+    long sharedUp = (long) nShared * up;
+    long shared = nShared == 0 ? 0 : d * sharedUp + sharedUp + nShared * expertHidden * d + d;
+    long total = router + noise + nExperts * expert + shared + (lossFreeBalancing ? nExperts : 0);
+    long active = router + noise + topK * expert + shared;
+    // Inference forward FLOPs: the router, k experts and the shared experts (the noise path is training-only).
+    long routerFlops = 2 * router;
+    long expertFlops = 2 * (d * up + expertHidden * d);
+    long sharedFlops = 2 * (d * sharedUp + (long) nShared * expertHidden * d);
+    return new FfnCost(total, active, routerFlops + topK * expertFlops + sharedFlops);
+  }
+
+  // Getters and setters (DL4J serialises configs through them).
+  public int getNExperts() { return nExperts; }
+  public void setNExperts(int v) { nExperts = v; }
+  public int getTopK() { return topK; }
+  public void setTopK(int v) { topK = v; }
+  public long getExpertHidden() { return expertHidden; }
+  public void setExpertHidden(long v) { expertHidden = v; }
+  public FfnActivation getActivation() { return activation; }
+  public void setActivation(FfnActivation v) { activation = v; }
+  public int getNShared() { return nShared; }
+  public void setNShared(int v) { nShared = v; }
+  public int getRouterRank() { return routerRank; }
+  public void setRouterRank(int v) { routerRank = v; }
+  public Gating getGating() { return gating; }
+  public void setGating(Gating v) { gating = v; }
+  public boolean isRenormalize() { return renormalize; }
+  public void setRenormalize(boolean v) { renormalize = v; }
+  public boolean isNoisy() { return noisy; }
+  public void setNoisy(boolean v) { noisy = v; }
+  public long getNoiseSeed() { return noiseSeed; }
+  public void setNoiseSeed(long v) { noiseSeed = v; }
+  public double getAuxLossWeight() { return auxLossWeight; }
+  public void setAuxLossWeight(double v) { auxLossWeight = v; }
+  public double getZLossWeight() { return zLossWeight; }
+  public void setZLossWeight(double v) { zLossWeight = v; }
+  public Double getCapacityFactor() { return capacityFactor; }
+  public void setCapacityFactor(Double v) { capacityFactor = v; }
+  public Overflow getOverflow() { return overflow; }
+  public void setOverflow(Overflow v) { overflow = v; }
+  public boolean isLossFreeBalancing() { return lossFreeBalancing; }
+  public void setLossFreeBalancing(boolean v) { lossFreeBalancing = v; }
+  public double getBiasRate() { return biasRate; }
+  public void setBiasRate(double v) { biasRate = v; }
+
+  @Override
+  public boolean equals(Object o) {
+    return super.equals(o) && o instanceof MoeFfn m && nExperts == m.nExperts && topK == m.topK
+        && expertHidden == m.expertHidden && activation == m.activation && nShared == m.nShared
+        && routerRank == m.routerRank && gating == m.gating && renormalize == m.renormalize && noisy == m.noisy
+        && noiseSeed == m.noiseSeed && auxLossWeight == m.auxLossWeight && zLossWeight == m.zLossWeight
+        && Objects.equals(capacityFactor, m.capacityFactor) && overflow == m.overflow
+        && lossFreeBalancing == m.lossFreeBalancing && biasRate == m.biasRate;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(super.hashCode(), nExperts, topK, expertHidden, activation, nShared, routerRank, gating,
+        renormalize, noisy, noiseSeed, auxLossWeight, zLossWeight, capacityFactor, overflow, lossFreeBalancing,
+        biasRate);
+  }
+
+  /** Builder. Defaults: softmax top-k with renormalisation, linear router, GELU, no balancing switched on. */
+  public static class Builder extends FfnSlotConf.Builder<Builder> {
+    private int nExperts;
+    private int topK;
+    private long expertHidden;
+    private FfnActivation activation = FfnActivation.GELU;
+    private int nShared;
+    private int routerRank;
+    private Gating gating = Gating.SOFTMAX;
+    private boolean renormalize = true;
+    private boolean noisy;
+    private long noiseSeed;
+    private double auxLossWeight;
+    private double zLossWeight;
+    private Double capacityFactor;
+    private Overflow overflow = Overflow.DROP;
+    private boolean lossFreeBalancing;
+    private double biasRate = 1e-3;
+
+    /** E, the number of routed experts. */
+    public Builder nExperts(int e) { nExperts = e; return this; }
+    /** k, experts per token. */
+    public Builder topK(int k) { topK = k; return this; }
+    /** d_e, each expert's hidden width. */
+    public Builder expertHidden(long h) { expertHidden = h; return this; }
+    public Builder activation(FfnActivation a) { activation = Preconditions.checkNotNull(a, "activation"); return this; }
+    /** Always-on shared experts, each d -> d_e -> d (DeepSeek-MoE). Default 0. */
+    public Builder nShared(int n) { nShared = n; return this; }
+    /** r of a low-rank router d -> r -> E; 0 (default) for a linear router d -> E. */
+    public Builder routerRank(int r) { routerRank = r; return this; }
+    public Builder gating(Gating g) { gating = Preconditions.checkNotNull(g, "gating"); return this; }
+    /** Softmax gating only: renormalise the k kept probabilities to sum to 1. Default true. */
+    public Builder renormalize(boolean r) { renormalize = r; return this; }
+    /** Noisy top-k gating in training (Shazeer et al. 2017, eq. 4), seeded. */
+    public Builder noisy(boolean n, long seed) { noisy = n; noiseSeed = seed; return this; }
+    /** α of the Switch load-balancing loss α·E·Σ f_i P_i; 0 (default) switches it off. Switch uses 0.01. */
+    public Builder auxLossWeight(double a) { auxLossWeight = a; return this; }
+    /** β of the ST-MoE router z-loss β·mean (logsumexp logits)²; 0 (default) off. ST-MoE uses 0.001. */
+    public Builder zLossWeight(double b) { zLossWeight = b; return this; }
+    /** Expert capacity factor; unset (default) is unlimited capacity. */
+    public Builder capacityFactor(double c) { capacityFactor = c; return this; }
+    public Builder overflow(Overflow o) { overflow = Preconditions.checkNotNull(o, "overflow"); return this; }
+    /** Auxiliary-loss-free balancing (Wang et al. 2024) with bias rate γ (1e-3 in the paper). */
+    public Builder lossFreeBalancing(boolean on, double rate) { lossFreeBalancing = on; biasRate = rate; return this; }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public MoeFfn build() {
+      return new MoeFfn(this);
+    }
+  }
+}

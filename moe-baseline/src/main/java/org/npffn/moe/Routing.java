@@ -1,0 +1,37 @@
+package org.npffn.moe;
+
+/**
+ * The routing decisions of one forward pass over N token rows, k choices each. A choice is (token t, rank j),
+ * flattened as c = t·k + j. Kept choices become slots, sorted by expert (then by token), so expert e's
+ * tokens are the contiguous slots [expertOffset[e], expertOffset[e+1]).
+ *
+ * @param tokens N, rows including padding
+ * @param k choices per token
+ * @param experts E
+ * @param realTokens tokens that are not padding
+ * @param choiceExpert per choice: the expert of the token's final choice set K_t (after NEXT_BEST spills);
+ *     -1 for padding
+ * @param choiceGate per choice: its gate weight (0 for padding)
+ * @param choiceSlot per choice: its slot, or -1 when dropped or padding
+ * @param slotToken per slot: its token row
+ * @param slotGate per slot: its gate weight
+ * @param expertOffset E + 1 offsets into the slots
+ * @param selected per expert: choices that selected it before capacity (the f_i of the balancing rules)
+ * @param dropped choices dropped for lack of capacity
+ * @param gateNorm per token: the sum Z_t of gate scores over K_t the gates were divided by (1 when not
+ *     normalised)
+ */
+public record Routing(int tokens, int k, int experts, int realTokens, int[] choiceExpert, double[] choiceGate,
+    int[] choiceSlot, int[] slotToken, double[] slotGate, int[] expertOffset, long[] selected, long dropped,
+    double[] gateNorm) {
+
+  /** Kept slots S. */
+  public int slots() {
+    return slotToken.length;
+  }
+
+  /** Tokens expert e computes. */
+  public int load(int e) {
+    return expertOffset[e + 1] - expertOffset[e];
+  }
+}
