@@ -34,6 +34,15 @@ public class MoeFfn extends FfnSlotConf {
   public static final String B1 = "b1";
   public static final String W2 = "W2";
   public static final String B2 = "b2";
+
+  /**
+   * The key of expert e's parameter {@code name} (W1, b1, W2 or b2), e.g. "expert3.W1". Each expert has its
+   * own parameters rather than row blocks of stacked arrays: ND4J 1.0.0-M2.1 returns an empty array for the
+   * last row block of a parameter view (a view of a view), measured here.
+   */
+  public static String expertKey(int e, String name) {
+    return "expert" + e + "." + name;
+  }
   public static final String SHARED_W1 = "sW1";
   public static final String SHARED_B1 = "sb1";
   public static final String SHARED_W2 = "sW2";

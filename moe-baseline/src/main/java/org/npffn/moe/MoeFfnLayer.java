@@ -3,6 +3,7 @@ package org.npffn.moe;
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -464,14 +465,10 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
         c.getActivation());
   }
 
-  /** Expert i's views of the stacked parameter (or gradient) arrays. */
-  private FfnWeights expert(Map<String, INDArray> table, int i) {
-    MoeFfn c = layerConf();
-    long d = c.getNIn();
-    long h = c.getExpertHidden();
-    return new FfnWeights(table.get(MoeFfn.W1).get(interval(i * d, (i + 1) * d), all()),
-        table.get(MoeFfn.B1).getRow(i, true), table.get(MoeFfn.W2).get(interval(i * h, (i + 1) * h), all()),
-        table.get(MoeFfn.B2).getRow(i, true));
+  /** Expert i's parameters (or gradients). */
+  private static FfnWeights expert(Map<String, INDArray> table, int i) {
+    return FfnWeights.from(table, MoeFfn.expertKey(i, MoeFfn.W1), MoeFfn.expertKey(i, MoeFfn.B1),
+        MoeFfn.expertKey(i, MoeFfn.W2), MoeFfn.expertKey(i, MoeFfn.B2));
   }
 
   private static FfnWeights sharedWeights(Map<String, INDArray> table) {

@@ -7,8 +7,8 @@ import org.npffn.stack.layers.ParamSpec;
 import org.npffn.stack.layers.SpecParamInitializer;
 
 /**
- * Parameters of {@link MoeFfn}. Expert e's matrices are row blocks of stacked arrays, so each is a contiguous
- * view the layer can gemm into: W1 [E·d, d_e·p] (rows e·d ..), b1 [E, d_e·p], W2 [E·d_e, d], b2 [E, d].
+ * Parameters of {@link MoeFfn}. Expert e has expert{e}.W1 [d, d_e·p], expert{e}.b1 [1, d_e·p],
+ * expert{e}.W2 [d_e, d] and expert{e}.b2 [1, d] (p = 2 for SwiGLU).
  * The router is Wr [d, E], or Wr1 [d, r] and Wr2 [r, E]; noisy gating adds Wn [d, E]; shared experts are one
  * FFN of hidden n_shared·d_e (a sum of FFNs is one FFN with concatenated hidden units); loss-free
  * balancing adds the state vector balanceBias [1, E].
@@ -34,10 +34,12 @@ public final class MoeFfnParams extends SpecParamInitializer {
       // Starts at zero: softplus(0)·N(0,1) noise of scale 0.69 until the noise weights learn otherwise.
       s.add(ParamSpec.zeroWeight(MoeFfn.NOISE, d, e));
     }
-    s.add(new ParamSpec(MoeFfn.W1, e * d, up, ParamSpec.Role.WEIGHT, d, h));
-    s.add(new ParamSpec(MoeFfn.B1, e, up, ParamSpec.Role.BIAS, 0, 0));
-    s.add(new ParamSpec(MoeFfn.W2, e * h, d, ParamSpec.Role.WEIGHT, h, d));
-    s.add(new ParamSpec(MoeFfn.B2, e, d, ParamSpec.Role.BIAS, 0, 0));
+    for (int i = 0; i < e; i++) {
+      s.add(new ParamSpec(MoeFfn.expertKey(i, MoeFfn.W1), d, up, ParamSpec.Role.WEIGHT, d, h));
+      s.add(ParamSpec.bias(MoeFfn.expertKey(i, MoeFfn.B1), up));
+      s.add(ParamSpec.weight(MoeFfn.expertKey(i, MoeFfn.W2), h, d));
+      s.add(ParamSpec.bias(MoeFfn.expertKey(i, MoeFfn.B2), d));
+    }
     if (c.getNShared() > 0) {
       long sh = c.getNShared() * h;
       s.add(new ParamSpec(MoeFfn.SHARED_W1, d, c.getNShared() * up, ParamSpec.Role.WEIGHT, d, h));
