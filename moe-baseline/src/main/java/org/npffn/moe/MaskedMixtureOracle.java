@@ -12,6 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
+import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.ScratchBuffers;
 
 /**
@@ -144,7 +145,7 @@ public final class MaskedMixtureOracle {
     // forward was pre = x W1cat + b1cat
     INDArray dW1cat = buffers.get("dW1cat", dt, d, e * up);
     Nd4j.gemm(x, pre, dW1cat, true, false, 1.0, 0.0);
-    INDArray db1cat = pre.sum(true, 0);
+    INDArray db1cat = ColumnSums.into(pre, buffers.get("db1cat", dt, 1, e * up), buffers);
     for (int i = 0; i < e; i++) {
       grads.get(MoeFfn.expertKey(i, MoeFfn.W1)).assign(dW1cat.get(all(), interval(i * up, (i + 1) * up)));
       grads.get(MoeFfn.expertKey(i, MoeFfn.B1)).assign(db1cat.get(all(), interval(i * up, (i + 1) * up)));

@@ -55,17 +55,29 @@ public final class FfnKernel {
   /**
    * Forward: y = act(x W1 + b1) W2 + b2. Keeps pre, sig and hid in {@code work} for the backward.
    *
+   * <p>The three steps are also public, so an MoE can run the projections per expert and the activation once
+   * over all experts' rows.
+   *
    * @param x input rows [n, d]
    */
   public static void forward(INDArray x, FfnWeights w, FfnActivation act, Work work) {
+    inputProjection(x, w, work);
+    activation(act, work);
+    outputProjection(w, work);
+  }
+
+  /** 1. pre = x W1 + b1                                  [n, d] x [d, h·p] -> [n, h·p] */
+  public static void inputProjection(INDArray x, FfnWeights w, Work work) {
+    Nd4j.gemm(x, w.w1(), work.pre(), false, false, 1.0, 0.0);
+    work.pre().addiRowVector(w.b1());
+  }
+
+  /** 2. hid = z·σ(a·z), z = pre (GELU) or its gate half (SwiGLU, which also multiplies by the up half). */
+  public static void activation(FfnActivation act, Work work) {
     INDArray pre = work.pre();
     INDArray sig = work.sig();
     INDArray hid = work.hid();
     long h = hid.size(1);
-    // 1. pre = x W1 + b1                                  [n, d] x [d, h·p] -> [n, h·p]
-    Nd4j.gemm(x, w.w1(), pre, false, false, 1.0, 0.0);
-    pre.addiRowVector(w.b1());
-    // 2. hid = z·σ(a·z), z = pre (GELU) or the gate half (SwiGLU); SwiGLU also multiplies by the up half
     INDArray z = act == FfnActivation.GELU ? pre : gate(pre, h);
     double a = act == FfnActivation.GELU ? GELU_SLOPE : 1.0;
     sig.assign(z).muli(a);
@@ -74,8 +86,11 @@ public final class FfnKernel {
     if (act == FfnActivation.SWIGLU) {
       hid.muli(up(pre, h));
     }
-    // 3. y = hid W2 + b2                                  [n, h] x [h, d] -> [n, d]
-    Nd4j.gemm(hid, w.w2(), work.y(), false, false, 1.0, 0.0);
+  }
+
+  /** 3. y = hid W2 + b2                                  [n, h] x [h, d] -> [n, d] */
+  public static void outputProjection(FfnWeights w, Work work) {
+    Nd4j.gemm(work.hid(), w.w2(), work.y(), false, false, 1.0, 0.0);
     work.y().addiRowVector(w.b2());
   }
 
@@ -91,18 +106,28 @@ public final class FfnKernel {
    */
   public static void backward(INDArray x, FfnWeights w, FfnActivation act, Work work, INDArray dy, FfnWeights g,
       INDArray dx, ScratchBuffers buffers) {
+    outputProjectionBackward(w, work, dy, g, buffers);
+    activationBackward(act, work);
+    inputProjectionBackward(x, w, work, g, dx, buffers);
+  }
+
+  /** 3. forward was y = hid W2 + b2: dW2 = hid^T dy, db2 = sum_rows dy, dhid = dy W2^T (into work.dHid). */
+  public static void outputProjectionBackward(FfnWeights w, Work work, INDArray dy, FfnWeights g,
+      ScratchBuffers buffers) {
+    Nd4j.gemm(work.hid(), dy, g.w2(), true, false, 1.0, 0.0);
+    ColumnSums.into(dy, g.b2(), buffers);
+    Nd4j.gemm(dy, w.w2(), work.dHid(), false, true, 1.0, 0.0);
+  }
+
+  /** 2. forward was act(z) = z·s, s = σ(a·z): act'(z) = s + a·act(z)·(1 - s); dpre is written over pre. */
+  public static void activationBackward(FfnActivation act, Work work) {
     INDArray pre = work.pre();
     INDArray sig = work.sig();
     INDArray hid = work.hid();
-    long h = hid.size(1);
-    // 3. forward was y = hid W2 + b2: dW2 = hid^T dy, db2 = sum_rows dy, dhid = dy W2^T
-    Nd4j.gemm(hid, dy, g.w2(), true, false, 1.0, 0.0);
-    ColumnSums.into(dy, g.b2(), buffers);
     INDArray dHid = work.dHid();
-    Nd4j.gemm(dy, w.w2(), dHid, false, true, 1.0, 0.0);
-    // 2. forward was act(z) = z·s, s = σ(a·z): act'(z) = s + a·act(z)·(1 - s)
+    long h = hid.size(1);
     if (act == FfnActivation.GELU) {
-      // dpre = dhid ⊙ (s + a·hid ⊙ (1 - s)), written over pre
+      // dpre = dhid ⊙ (s + a·hid ⊙ (1 - s))
       pre.assign(sig).rsubi(1.0).muli(hid).muli(GELU_SLOPE).addi(sig).muli(dHid);
     } else {
       // hid = silu(g) ⊙ u: du = dhid ⊙ silu(g); dg = dhid ⊙ u ⊙ (s + silu(g) ⊙ (1 - s))
@@ -114,11 +139,15 @@ public final class FfnKernel {
       gate.assign(sig).muli(up).muli(dHid);
       up.assign(silu.muli(dHid));
     }
-    // 1. forward was pre = x W1 + b1: dW1 = x^T dpre, db1 = sum_rows dpre, dx = dpre W1^T
-    Nd4j.gemm(x, pre, g.w1(), true, false, 1.0, 0.0);
-    ColumnSums.into(pre, g.b1(), buffers);
+  }
+
+  /** 1. forward was pre = x W1 + b1: dW1 = x^T dpre, db1 = sum_rows dpre, dx = dpre W1^T (dx may be null). */
+  public static void inputProjectionBackward(INDArray x, FfnWeights w, Work work, FfnWeights g, INDArray dx,
+      ScratchBuffers buffers) {
+    Nd4j.gemm(x, work.pre(), g.w1(), true, false, 1.0, 0.0);
+    ColumnSums.into(work.pre(), g.b1(), buffers);
     if (dx != null) {
-      Nd4j.gemm(pre, w.w1(), dx, false, true, 1.0, 0.0);
+      Nd4j.gemm(work.pre(), w.w1(), dx, false, true, 1.0, 0.0);
     }
   }
 

@@ -5,7 +5,7 @@ import org.npffn.stack.ffn.DenseFfn;
 
 /**
  * Every benchmark case of the SDK, at the shapes the issues fix: N = 4096 tokens as B = 32 x T = 128,
- * d = 256, dense hidden h = 1024, 4 heads. The MoE and Neural-Process modules add their cases here.
+ * d = 256, dense hidden h = 1024, 4 heads; MoE k = 2 of E experts with d_e = 512. The MoE and Neural-Process modules add their cases here.
  */
 public final class BenchSuite {
   static final int B = 32;
@@ -13,6 +13,7 @@ public final class BenchSuite {
   static final int D = 256;
   static final int H = 1024;
   static final int HEADS = 4;
+  static final int MOE_HIDDEN = 512;
 
   private BenchSuite() {}
 
@@ -21,6 +22,11 @@ public final class BenchSuite {
     return List.of(
         new DenseFfnCase(B, T, D, H),
         new BlockCase("dense", B, T, D, HEADS, (block, d) -> new DenseFfn.Builder().hidden(H).build(),
-            dense.cost().flopsPerToken()));
+            dense.cost().flopsPerToken()),
+        // MoE at the dense FFN's active FLOPs: k · d_e = 2 · 512 = h
+        new MoeCase(B, T, D, 8, 2, MOE_HIDDEN, false),
+        new MoeCase(B, T, D, 32, 2, MOE_HIDDEN, false),
+        new MoeCase(B, T, D, 64, 2, MOE_HIDDEN, false),
+        new MoeCase(B, T, D, 8, 2, MOE_HIDDEN, true));
   }
 }
