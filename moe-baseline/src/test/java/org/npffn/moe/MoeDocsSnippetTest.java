@@ -1,0 +1,71 @@
+package org.npffn.moe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.learning.config.Adam;
+import org.npffn.stack.TestNets;
+import org.npffn.stack.TransformerStack;
+import org.npffn.stack.ffn.DenseFfn;
+import org.npffn.stack.ffn.UsageListener;
+import org.npffn.stack.ffn.UsageSnapshot;
+
+/** The ComputationGraph snippet of docs/moe.md, kept compiling and running, and the matching helper. */
+class MoeDocsSnippetTest {
+
+  @Test
+  void snippetFromDocsBuildsTrainsAndReportsUsage() {
+    // --- docs/moe.md snippet begins
+    ComputationGraphConfiguration conf = new TransformerStack()
+        .vocabSize(256).width(64).blocks(2).heads(4).maxLength(32)
+        .ffn((block, d) -> block % 2 == 0
+            ? new DenseFfn.Builder().hidden(4 * d).build()          // dense in even blocks
+            : new MoeFfn.Builder().nExperts(8).topK(2).expertHidden(2 * d)   // k·d_e = 4d: FLOP-matched
+                .auxLossWeight(0.01)                                // Switch load-balancing loss
+                .zLossWeight(0.001)                                 // ST-MoE router z-loss
+                .capacityFactor(1.25).overflow(Overflow.NEXT_BEST)  // expert capacity
+                .build())
+        .base(new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3)))
+        .build();
+    ComputationGraph net = new ComputationGraph(conf);
+    net.init();
+    UsageListener usage = new UsageListener(10);    // per-layer load statistics after every step
+    net.setListeners(usage);
+    // --- docs/moe.md snippet ends
+
+    Random rng = new Random(5);
+    for (int i = 0; i < 3; i++) {
+      INDArray ids = TestNets.randomIds(rng, 4, 32, 256).castTo(DataType.FLOAT);
+      net.fit(new MultiDataSet(ids, TestNets.randomLabels(rng, RNNFormat.NWC, 4, 256, 32).castTo(DataType.FLOAT)));
+    }
+    List<UsageSnapshot> history = usage.history().get(TransformerStack.ffnName(1));
+    assertEquals(3, history.size(), "one snapshot per step for the MoE block; none for dense blocks");
+    assertEquals(1, usage.history().size());
+    UsageSnapshot last = history.get(2);
+    assertEquals(4 * 32, last.tokens());
+    assertEquals(8, last.units());
+    assertTrue(last.maxVio() >= 0 && last.loadCv() >= 0 && Double.isFinite(last.scalar("router_z")));
+  }
+
+  @Test
+  void matchingKeepsActiveFlopsAndPrintsTheAccounting() {
+    MoeMatching.Match m = MoeMatching.toDense(256, 1024, 8, 2, new MoeFfn.Builder().auxLossWeight(0.01));
+    assertEquals(512, m.moe().getExpertHidden());
+    long dense = m.dense().cost().flopsPerToken();
+    long moe = m.moe().cost().flopsPerToken();
+    assertEquals(dense + 2L * 256 * 8, moe, "equal but for the router's 2·d·E");
+    assertTrue(m.accounting().contains("total params") && m.accounting().contains("FLOPs/token"));
+    assertEquals(8 * (256L * 512 + 512 + 512 * 256 + 256) + 256 * 8, m.moe().cost().totalParams());
+    assertEquals(2 * (256L * 512 + 512 + 512 * 256 + 256) + 256 * 8, m.moe().cost().activeParamsPerToken());
+  }
+}
