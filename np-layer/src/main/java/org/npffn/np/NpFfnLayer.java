@@ -1,0 +1,540 @@
+package org.npffn.np;
+
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.shape.Gather;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.factory.Nd4j;
+import org.npffn.moe.Overflow;
+import org.npffn.moe.Routing;
+import org.npffn.moe.TopKRouter;
+import org.npffn.stack.ffn.FfnActivation;
+import org.npffn.stack.ffn.FfnKernel;
+import org.npffn.stack.ffn.FfnWeights;
+import org.npffn.stack.ffn.UsageReporting;
+import org.npffn.stack.ffn.UsageSnapshot;
+import org.npffn.stack.layers.ColumnSums;
+import org.npffn.stack.layers.SequenceLayer;
+import org.npffn.stack.layers.SequenceRows;
+
+/**
+ * Implementation of {@link NpFfn} on rows [N, d], N = B·T.
+ *
+ * <p>Training and dense inference run the whole FFN with the groups' scales applied to the hidden units.
+ * With an inference top-k below M ({@link #setInferenceTopK}), each token keeps its k largest groups and only
+ * those groups are computed: tokens are dispatched per group like an MoE's experts (groups are column blocks
+ * of W_up and row blocks of W_down).
+ */
+public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
+  /** λ = σ(θ + 3): θ starts at 0, so the decay starts at 0.95 (a memory of about 20 tokens). */
+  static final double DECAY_OFFSET = 3.0;
+  private static final double GELU_SLOPE = 1.702;
+
+  private int inferenceTopK;
+  private boolean renormaliseTopK = true;
+  private boolean shuffleContext;
+
+  private boolean[] points;
+  private ContextAggregator.Scan scan;
+  private double[] alpha;
+  private double[] scale;
+  private double[] selectorLogits;
+  private UsageSnapshot usage;
+
+  public NpFfnLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  /**
+   * Inference-time sparsity: keep only each token's top-k groups and skip the others' computation. A runtime
+   * setting, not saved with the model; 0 (or M) means dense. Training is always dense.
+   *
+   * @param renormalise whether the kept α are renormalised to sum to 1 over the kept groups
+   */
+  public void setInferenceTopK(int k, boolean renormalise) {
+    int m = layerConf().getGroups();
+    if (k < 0 || k > m) {
+      throw new IllegalArgumentException(layerId() + ": inference topK = " + k + " must be in [0, groups = " + m
+          + "]");
+    }
+    this.inferenceTopK = k;
+    this.renormaliseTopK = renormalise;
+  }
+
+  /**
+   * For the context-reliance measurement: at inference, give each sequence the context summary of the next
+   * sequence of the batch (b -> b+1 mod B), as if r were shuffled between sequences.
+   */
+  public void setShuffleContext(boolean shuffle) {
+    this.shuffleContext = shuffle;
+  }
+
+  @Override
+  public Optional<UsageSnapshot> lastUsage() {
+    return Optional.ofNullable(usage);
+  }
+
+  // ---------------------------------------------------------------- forward
+
+  @Override
+  protected INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training) {
+    NpFfn c = layerConf();
+    INDArray x = in.x(); //                                                           [N, d]
+    DataType dt = x.dataType();
+    int b = (int) in.batch();
+    int t = (int) in.length();
+    int n = b * t;
+    int m = c.getGroups();
+    long d = c.getNIn();
+    long h = c.getHidden();
+
+    // 1-2. context points e_i = φ(c_i)                                             [N, r]
+    boolean[] real = realRows(rowMask, n);
+    points = new boolean[n];
+    for (int row = 0; row < n; row++) {
+      boolean first = row % t == 0;
+      points[row] = c.getContextMode() == ContextMode.TOKEN ? real[row] : !first && real[row] && real[row - 1];
+    }
+    INDArray ctxIn = contextInput(x, b, t);
+    FfnKernel.Work phi = phiWork(dt, n);
+    FfnKernel.forward(ctxIn, phiWeights(params), FfnActivation.GELU, phi);
+    // 3. r_t = (r_0 + Σ e_i) / (n_t + 1), or its decayed form                       [N, r]
+    scan = ContextAggregator.forward(values(phi.y()), points, b, t, c.getContextWidth(),
+        values(params.get(NpFfn.PRIOR)), lambda());
+    double[] rValues = scan.r();
+    if (shuffleContext && !training && b > 1) {
+      rValues = shuffleSequences(rValues, b, t, c.getContextWidth());
+    }
+    INDArray r = buffers.get("r", dt, n, c.getContextWidth()).assign(Nd4j.create(rValues,
+        new long[] {n, c.getContextWidth()}, DataType.DOUBLE));
+
+    // 6. group scales [N, M]: M·softmax(A2 A1 [h; r]) or 1 + tanh(G r)
+    groupScales(x, r, real);
+    boolean sparse = !training && inferenceTopK > 0 && inferenceTopK < m;
+    INDArray y;
+    if (sparse) {
+      y = sparseForward(x, r, real);
+    } else {
+      // 4. pre = x Wup + bup (+ r U)                                                 [N, h]
+      INDArray pre = buffers.get("pre", dt, n, h);
+      Nd4j.gemm(x, params.get(NpFfn.W_UP), pre, false, false, 1.0, 0.0);
+      pre.addiRowVector(params.get(NpFfn.B_UP));
+      double reliance = Double.NaN;
+      if (c.isContextProjection()) {
+        INDArray ru = buffers.get("ru", dt, n, h);
+        Nd4j.gemm(r, params.get(NpFfn.U), ru, false, false, 1.0, 0.0);
+        reliance = contextReliance(ru, pre, real);
+        pre.addi(ru);
+      }
+      // 5. a = gelu(pre) = pre·σ(1.702 pre)
+      INDArray sig = buffers.get("sig", dt, n, h);
+      sig.assign(pre).muli(GELU_SLOPE);
+      Nd4j.exec(new Sigmoid(sig, sig));
+      INDArray act = buffers.get("act", dt, n, h);
+      pre.mul(sig, act);
+      // 7. gated = a ⊙ expand(scale): [N, M, h/M] ⊙ [N, M, 1]
+      INDArray gated = buffers.get("gated", dt, n, h);
+      gated.reshape('c', n, m, h / m).assign(act.reshape('c', n, m, h / m)).muli(scaleArray(dt).reshape('c', n, m, 1));
+      // 8. y = gated Wdown + bdown
+      y = buffers.get("y", dt, n, d);
+      Nd4j.gemm(gated, params.get(NpFfn.W_DOWN), y, false, false, 1.0, 0.0);
+      y.addiRowVector(params.get(NpFfn.B_DOWN));
+      recordStatistics(real, null, reliance);
+    }
+    if (rowMask != null) {
+      y.muliColumnVector(rowMask);
+    }
+    return y;
+  }
+
+  /** [N, d] for TOKEN; [N, 2d] = [h_{t-1}; h_t] for TRANSITION (h_{-1} = 0, unused: t = 0 adds no point). */
+  private INDArray contextInput(INDArray x, int b, int t) {
+    NpFfn c = layerConf();
+    if (c.getContextMode() == ContextMode.TOKEN) {
+      return x;
+    }
+    long d = c.getNIn();
+    INDArray pairs = buffers.get("pairs", x.dataType(), (long) b * t, 2 * d);
+    INDArray p3 = pairs.reshape('c', b, t, 2 * d);
+    INDArray x3 = x.reshape('c', b, t, d);
+    p3.get(all(), all(), interval(d, 2 * d)).assign(x3);
+    p3.get(all(), point(0), interval(0, d)).assign(0);
+    if (t > 1) {
+      p3.get(all(), interval(1, t), interval(0, d)).assign(x3.get(all(), interval(0, t - 1), all()));
+    }
+    return pairs;
+  }
+
+  private void groupScales(INDArray x, INDArray r, boolean[] real) {
+    NpFfn c = layerConf();
+    int n = (int) x.size(0);
+    int m = c.getGroups();
+    DataType dt = x.dataType();
+    INDArray logits = buffers.get("selLogits", dt, n, m);
+    if (c.getGating() == GroupGating.SOFTMAX) {
+      // z1 = [h; r] A1 = h Ah + r Ar; logits = z1 Aout
+      INDArray z1 = buffers.get("z1", dt, n, c.getSelectorRank());
+      Nd4j.gemm(x, params.get(NpFfn.A_H), z1, false, false, 1.0, 0.0);
+      Nd4j.gemm(r, params.get(NpFfn.A_R), z1, false, false, 1.0, 1.0);
+      Nd4j.gemm(z1, params.get(NpFfn.A_OUT), logits, false, false, 1.0, 0.0);
+    } else {
+      Nd4j.gemm(r, params.get(NpFfn.FILM), logits, false, false, 1.0, 0.0);
+    }
+    selectorLogits = values(logits);
+    alpha = new double[n * m];
+    scale = new double[n * m];
+    for (int row = 0; row < n; row++) {
+      if (c.getGating() == GroupGating.SOFTMAX) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int g = 0; g < m; g++) {
+          max = Math.max(max, selectorLogits[row * m + g]);
+        }
+        double sum = 0;
+        for (int g = 0; g < m; g++) {
+          alpha[row * m + g] = Math.exp(selectorLogits[row * m + g] - max);
+          sum += alpha[row * m + g];
+        }
+        for (int g = 0; g < m; g++) {
+          alpha[row * m + g] /= sum;
+          scale[row * m + g] = m * alpha[row * m + g];
+        }
+      } else {
+        double sum = 0;
+        for (int g = 0; g < m; g++) {
+          scale[row * m + g] = 1 + Math.tanh(selectorLogits[row * m + g]);
+          sum += scale[row * m + g];
+        }
+        for (int g = 0; g < m; g++) {
+          alpha[row * m + g] = scale[row * m + g] / sum; // the groups' shares, for the statistics
+        }
+      }
+    }
+  }
+
+  /** Only each token's top-k groups, dispatched per group (groups as experts), at inference. */
+  private INDArray sparseForward(INDArray x, INDArray r, boolean[] real) {
+    NpFfn c = layerConf();
+    int n = (int) x.size(0);
+    int m = c.getGroups();
+    int k = inferenceTopK;
+    long d = c.getNIn();
+    long hg = c.groupWidth();
+    DataType dt = x.dataType();
+    // gates: M·α of the kept groups, renormalised over them if asked (then they sum to M)
+    double[] gateScores = scale.clone();
+    Routing routing = TopKRouter.route(alpha, gateScores, real, m, k, Integer.MAX_VALUE, Overflow.DROP,
+        renormaliseTopK);
+    double gateMultiplier = renormaliseTopK ? m : 1;
+    int slots = routing.slots();
+    INDArray xs = buffers.get("sxs", dt, slots + 1L, d).get(interval(0, slots), all());
+    INDArray rs = buffers.get("srs", dt, slots + 1L, c.getContextWidth()).get(interval(0, slots), all());
+    gather(x, routing.slotToken(), xs);
+    gather(r, routing.slotToken(), rs);
+    INDArray ys = buffers.get("sys", dt, slots + 1L, d);
+    // parameters copied out of the flat view once per pass: group g owns Wup columns and Wdown rows g·h/M ..
+    INDArray wUp = params.get(NpFfn.W_UP).dup('c');
+    INDArray bUp = params.get(NpFfn.B_UP).dup('c');
+    INDArray wDown = params.get(NpFfn.W_DOWN).dup('c');
+    INDArray u = c.isContextProjection() ? params.get(NpFfn.U).dup('c') : null;
+    double[] slotGate = routing.slotGate();
+    INDArray gates = Nd4j.create(Arrays.stream(slotGate).map(v -> v * gateMultiplier).toArray(),
+        new long[] {Math.max(slots, 1), 1}, DataType.DOUBLE).castTo(dt);
+    INDArray pre = buffers.get("spre", dt, slots + 1L, hg);
+    INDArray sig = buffers.get("ssig", dt, slots + 1L, hg);
+    double[] load = new double[m];
+    for (int g = 0; g < m; g++) {
+      int from = routing.expertOffset()[g];
+      int to = routing.expertOffset()[g + 1];
+      load[g] = to - from;
+      if (to == from) {
+        continue;
+      }
+      INDArray wUpG = buffers.get("wUp" + g, dt, d, hg).assign(wUp.get(all(), interval(g * hg, (g + 1) * hg)));
+      INDArray preG = pre.get(interval(from, to), all());
+      Nd4j.gemm(xs.get(interval(from, to), all()), wUpG, preG, false, false, 1.0, 0.0);
+      preG.addiRowVector(bUp.get(all(), interval(g * hg, (g + 1) * hg)));
+      if (u != null) {
+        INDArray uG = buffers.get("u" + g, dt, c.getContextWidth(), hg).assign(u.get(all(),
+            interval(g * hg, (g + 1) * hg)));
+        Nd4j.gemm(rs.get(interval(from, to), all()), uG, preG, false, false, 1.0, 1.0);
+      }
+      INDArray sigG = sig.get(interval(from, to), all()).assign(preG).muli(GELU_SLOPE);
+      Nd4j.exec(new Sigmoid(sigG, sigG));
+      preG.muli(sigG).muliColumnVector(gates.get(interval(from, to), all()));
+      INDArray wDownG = buffers.get("wDown" + g, dt, hg, d).assign(wDown.get(interval(g * hg, (g + 1) * hg), all()));
+      Nd4j.gemm(preG, wDownG, ys.get(interval(from, to), all()), false, false, 1.0, 0.0);
+    }
+    ys.getRow(slots).assign(0);
+    INDArray y = buffers.get("y", dt, n, d);
+    y.assign(0);
+    INDArray picked = buffers.get("picked", dt, n, d);
+    for (int j = 0; j < k; j++) {
+      int[] idx = new int[n];
+      for (int row = 0; row < n; row++) {
+        int s = routing.choiceSlot()[row * k + j];
+        idx[row] = s < 0 ? slots : s;
+      }
+      gather(ys, idx, picked);
+      y.addi(picked);
+    }
+    y.addiRowVector(params.get(NpFfn.B_DOWN));
+    recordStatistics(real, load, Double.NaN);
+    return y;
+  }
+
+  // ---------------------------------------------------------------- backward
+
+  @Override
+  protected INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews) {
+    NpFfn c = layerConf();
+    INDArray x = rows.x();
+    DataType dt = x.dataType();
+    int b = (int) rows.batch();
+    int t = (int) rows.length();
+    int n = b * t;
+    int m = c.getGroups();
+    int width = c.getContextWidth();
+    long d = c.getNIn();
+    long h = c.getHidden();
+    INDArray r = buffers.get("r", dt, n, width);
+    INDArray pre = buffers.get("pre", dt, n, h);
+    INDArray sig = buffers.get("sig", dt, n, h);
+    INDArray act = buffers.get("act", dt, n, h);
+    INDArray gated = buffers.get("gated", dt, n, h);
+
+    // 8. forward was y = (gated Wdown + bdown) ⊙ mask
+    INDArray dy = dOut;
+    if (rowMask != null) {
+      dy = buffers.get("dyMasked", dt, n, d).assign(dOut).muliColumnVector(rowMask);
+    }
+    Nd4j.gemm(gated, dy, gradViews.get(NpFfn.W_DOWN), true, false, 1.0, 0.0);
+    ColumnSums.into(dy, gradViews.get(NpFfn.B_DOWN), buffers);
+    INDArray dGated = buffers.get("dGated", dt, n, h);
+    Nd4j.gemm(dy, params.get(NpFfn.W_DOWN), dGated, false, true, 1.0, 0.0);
+    // 7. forward was gated = a ⊙ expand(scale): dscale = Σ_group dgated ⊙ a, da = dgated ⊙ expand(scale)
+    INDArray prod = buffers.get("dGatedAct", dt, n, h).assign(dGated).muli(act);
+    double[] dScale = values(prod.reshape('c', n, m, h / m).sum(2));
+    dGated.reshape('c', n, m, h / m).muli(scaleArray(dt).reshape('c', n, m, 1));
+    // 5. forward was a = pre·s, s = σ(1.702 pre): dpre = da ⊙ (s + 1.702·a ⊙ (1 - s)), over pre
+    pre.assign(sig).rsubi(1.0).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
+    // 4. forward was pre = x Wup + bup + r U
+    Nd4j.gemm(x, pre, gradViews.get(NpFfn.W_UP), true, false, 1.0, 0.0);
+    ColumnSums.into(pre, gradViews.get(NpFfn.B_UP), buffers);
+    INDArray dx = buffers.get("dx", dt, n, d);
+    Nd4j.gemm(pre, params.get(NpFfn.W_UP), dx, false, true, 1.0, 0.0);
+    INDArray dr = buffers.get("dr", dt, n, width);
+    dr.assign(0);
+    if (c.isContextProjection()) {
+      Nd4j.gemm(r, pre, gradViews.get(NpFfn.U), true, false, 1.0, 0.0);
+      Nd4j.gemm(pre, params.get(NpFfn.U), dr, false, true, 1.0, 0.0);
+    }
+    // 6. group selector
+    double[] dLogits = new double[n * m];
+    for (int row = 0; row < n; row++) {
+      if (c.getGating() == GroupGating.SOFTMAX) {
+        // scale = M·softmax(logits): dlogits = α ⊙ (dα - Σ dα·α), dα = M·dscale
+        double dot = 0;
+        for (int g = 0; g < m; g++) {
+          dot += m * dScale[row * m + g] * alpha[row * m + g];
+        }
+        for (int g = 0; g < m; g++) {
+          dLogits[row * m + g] = alpha[row * m + g] * (m * dScale[row * m + g] - dot);
+        }
+      } else {
+        // scale = 1 + tanh(q): dq = dscale ⊙ (1 - tanh²(q))
+        for (int g = 0; g < m; g++) {
+          double th = Math.tanh(selectorLogits[row * m + g]);
+          dLogits[row * m + g] = dScale[row * m + g] * (1 - th * th);
+        }
+      }
+    }
+    INDArray dl = Nd4j.create(dLogits, new long[] {n, m}, DataType.DOUBLE).castTo(dt);
+    if (c.getGating() == GroupGating.SOFTMAX) {
+      INDArray z1 = buffers.get("z1", dt, n, c.getSelectorRank());
+      Nd4j.gemm(z1, dl, gradViews.get(NpFfn.A_OUT), true, false, 1.0, 0.0);
+      INDArray dz1 = buffers.get("dz1", dt, n, c.getSelectorRank());
+      Nd4j.gemm(dl, params.get(NpFfn.A_OUT), dz1, false, true, 1.0, 0.0);
+      Nd4j.gemm(x, dz1, gradViews.get(NpFfn.A_H), true, false, 1.0, 0.0);
+      Nd4j.gemm(r, dz1, gradViews.get(NpFfn.A_R), true, false, 1.0, 0.0);
+      Nd4j.gemm(dz1, params.get(NpFfn.A_H), dx, false, true, 1.0, 1.0);
+      Nd4j.gemm(dz1, params.get(NpFfn.A_R), dr, false, true, 1.0, 1.0);
+    } else {
+      Nd4j.gemm(r, dl, gradViews.get(NpFfn.FILM), true, false, 1.0, 0.0);
+      Nd4j.gemm(dl, params.get(NpFfn.FILM), dr, false, true, 1.0, 1.0);
+    }
+    // 3. forward was the context scan
+    double[] de = new double[n * width];
+    double[] dPrior = new double[width];
+    double[] lambda = lambda();
+    double[] dLambda = lambda == null ? null : new double[width];
+    ContextAggregator.backward(scan, values(dr), points, b, t, width, values(params.get(NpFfn.PRIOR)), lambda,
+        de, dPrior, dLambda);
+    gradViews.get(NpFfn.PRIOR).assign(Nd4j.create(dPrior, new long[] {1, width}, DataType.DOUBLE));
+    if (lambda != null) {
+      // λ = σ(θ + offset): dθ = dλ · λ (1 - λ)
+      for (int j = 0; j < width; j++) {
+        dLambda[j] *= lambda[j] * (1 - lambda[j]);
+      }
+      gradViews.get(NpFfn.DECAY).assign(Nd4j.create(dLambda, new long[] {1, width}, DataType.DOUBLE));
+    }
+    // 2-1. forward was e = φ(c): back through φ into the context input, then into x
+    INDArray ctxIn = c.getContextMode() == ContextMode.TOKEN ? x : buffers.get("pairs", dt, n, 2 * d);
+    INDArray dCtx = buffers.get("dCtx", dt, n, c.getContextMode().inputWidth(d));
+    FfnKernel.backward(ctxIn, phiWeights(params), FfnActivation.GELU, phiWork(dt, n),
+        Nd4j.create(de, new long[] {n, width}, DataType.DOUBLE).castTo(dt), phiWeights(gradViews), dCtx, buffers);
+    if (c.getContextMode() == ContextMode.TOKEN) {
+      dx.addi(dCtx);
+    } else {
+      // c_t = [h_{t-1}; h_t]: dh_t += dc_t[d:] + dc_{t+1}[:d]
+      INDArray dc3 = dCtx.reshape('c', b, t, 2 * d);
+      INDArray dx3 = dx.reshape('c', b, t, d);
+      dx3.addi(dc3.get(all(), all(), interval(d, 2 * d)));
+      if (t > 1) {
+        dx3.get(all(), interval(0, t - 1), all()).addi(dc3.get(all(), interval(1, t), interval(0, d)));
+      }
+    }
+    return dx;
+  }
+
+  // ---------------------------------------------------------------- statistics
+
+  /**
+   * p̄ = mean_t α_t; load = kept tokens per group under inference top-k, else the summed α; scalars: the
+   * effective number of groups exp H(p̄), per token exp E_t H(α_t), their difference (specialisation), dead
+   * groups (p̄_m below 0.1/M) and the context reliance ‖U r_t‖ / ‖W_up h_t‖.
+   */
+  private void recordStatistics(boolean[] real, double[] topKLoad, double reliance) {
+    int m = layerConf().getGroups();
+    int n = real.length;
+    double[] mean = new double[m];
+    double[] summed = new double[m];
+    double tokenEntropy = 0;
+    int count = 0;
+    for (int row = 0; row < n; row++) {
+      if (!real[row]) {
+        continue;
+      }
+      count++;
+      for (int g = 0; g < m; g++) {
+        double a = alpha[row * m + g];
+        mean[g] += a;
+        summed[g] += a;
+        if (a > 0) {
+          tokenEntropy -= a * Math.log(a);
+        }
+      }
+    }
+    double entropyOfMean = 0;
+    int dead = 0;
+    for (int g = 0; g < m; g++) {
+      mean[g] /= Math.max(count, 1);
+      if (mean[g] > 0) {
+        entropyOfMean -= mean[g] * Math.log(mean[g]);
+      }
+      if (mean[g] < 0.1 / m) {
+        dead++;
+      }
+    }
+    double effective = Math.exp(entropyOfMean);
+    double perToken = Math.exp(tokenEntropy / Math.max(count, 1));
+    Map<String, Double> scalars = new HashMap<>();
+    scalars.put("effective_groups", effective);
+    scalars.put("effective_groups_per_token", perToken);
+    scalars.put("specialisation", effective - perToken);
+    scalars.put("dead_groups", (double) dead);
+    if (!Double.isNaN(reliance)) {
+      scalars.put("context_reliance", reliance);
+    }
+    String name = layerConf().getLayerName() == null ? "np" : layerConf().getLayerName();
+    usage = new UsageSnapshot(name, count, topKLoad != null ? topKLoad : summed, mean, 0, scalars);
+  }
+
+  /** mean over real rows of ‖r U‖ / ‖x Wup + b‖. */
+  private static double contextReliance(INDArray ru, INDArray pre, boolean[] real) {
+    double[] num = ru.norm2(1).toDoubleVector();
+    double[] den = pre.norm2(1).toDoubleVector();
+    double sum = 0;
+    int count = 0;
+    for (int row = 0; row < real.length; row++) {
+      if (real[row] && den[row] > 0) {
+        sum += num[row] / den[row];
+        count++;
+      }
+    }
+    return count == 0 ? Double.NaN : sum / count;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private double[] lambda() {
+    if (!layerConf().isDecay()) {
+      return null;
+    }
+    double[] theta = values(params.get(NpFfn.DECAY));
+    double[] l = new double[theta.length];
+    for (int j = 0; j < l.length; j++) {
+      l[j] = 1 / (1 + Math.exp(-(theta[j] + DECAY_OFFSET)));
+    }
+    return l;
+  }
+
+  private INDArray scaleArray(DataType dt) {
+    int m = layerConf().getGroups();
+    return Nd4j.create(scale, new long[] {scale.length / m, m}, DataType.DOUBLE).castTo(dt);
+  }
+
+  private FfnKernel.Work phiWork(DataType dt, int n) {
+    NpFfn c = layerConf();
+    return FfnKernel.arrays(buffers, "phi.", dt, n, c.getContextWidth(), c.getContextWidth(), FfnActivation.GELU);
+  }
+
+  private static FfnWeights phiWeights(Map<String, INDArray> table) {
+    return FfnWeights.from(table, NpFfn.PHI_W1, NpFfn.PHI_B1, NpFfn.PHI_W2, NpFfn.PHI_B2);
+  }
+
+  private static boolean[] realRows(INDArray rowMask, int n) {
+    boolean[] real = new boolean[n];
+    double[] mask = rowMask == null ? null : values(rowMask);
+    for (int row = 0; row < n; row++) {
+      real[row] = mask == null || mask[row] != 0;
+    }
+    return real;
+  }
+
+  private static double[] shuffleSequences(double[] r, int b, int t, int width) {
+    double[] out = new double[r.length];
+    int block = t * width;
+    for (int s = 0; s < b; s++) {
+      System.arraycopy(r, ((s + 1) % b) * block, out, s * block, block);
+    }
+    return out;
+  }
+
+  private static void gather(INDArray source, int[] index, INDArray out) {
+    if (index.length == 0) {
+      return;
+    }
+    Gather op = new Gather(source, Nd4j.createFromArray(index), 0);
+    op.addOutputArgument(out);
+    Nd4j.exec(op);
+  }
+
+  private static double[] values(INDArray a) {
+    return a.dup('c').data().asDouble();
+  }
+
+  @Override
+  public void clear() {
+    super.clear();
+    scan = null;
+  }
+}
