@@ -4,7 +4,6 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -56,9 +55,11 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
 
   /**
    * Inference-time sparsity: keep only each token's top-k groups and skip the others' computation. A runtime
-   * setting, not saved with the model; 0 (or M) means dense. Training is always dense.
+   * setting, not saved with the model; 0 means dense (k = M computes the same function through the
+   * per-group dispatch). Training is always dense.
    *
-   * @param renormalise whether the kept α are renormalised to sum to 1 over the kept groups
+   * @param renormalise whether the kept α are renormalised to sum to 1 over the kept groups (for FiLM gates:
+   *     whether the kept gates are rescaled to the token's total gate over all groups)
    */
   public void setInferenceTopK(int k, boolean renormalise) {
     int m = layerConf().getGroups();
@@ -119,7 +120,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
 
     // 6. group scales [N, M]: M·softmax(A2 A1 [h; r]) or 1 + tanh(G r)
     groupScales(x, r, real);
-    boolean sparse = !training && inferenceTopK > 0 && inferenceTopK < m;
+    boolean sparse = !training && inferenceTopK > 0;
     INDArray y;
     if (sparse) {
       y = sparseForward(x, r, real);
@@ -229,11 +230,10 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     long d = c.getNIn();
     long hg = c.groupWidth();
     DataType dt = x.dataType();
-    // gates: M·α of the kept groups, renormalised over them if asked (then they sum to M)
-    double[] gateScores = scale.clone();
-    Routing routing = TopKRouter.route(alpha, gateScores, real, m, k, Integer.MAX_VALUE, Overflow.DROP,
+    // gates: the kept groups' scales; renormalised, they are rescaled to the token's total scale over all
+    // groups (M for softmax groups: M·α_m / Σ_kept α), so k = M gives back the dense function
+    Routing routing = TopKRouter.route(alpha, scale, real, m, k, Integer.MAX_VALUE, Overflow.DROP,
         renormaliseTopK);
-    double gateMultiplier = renormaliseTopK ? m : 1;
     int slots = routing.slots();
     INDArray xs = buffers.get("sxs", dt, slots + 1L, d).get(interval(0, slots), all());
     INDArray rs = buffers.get("srs", dt, slots + 1L, c.getContextWidth()).get(interval(0, slots), all());
@@ -245,8 +245,18 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     INDArray bUp = params.get(NpFfn.B_UP).dup('c');
     INDArray wDown = params.get(NpFfn.W_DOWN).dup('c');
     INDArray u = c.isContextProjection() ? params.get(NpFfn.U).dup('c') : null;
-    double[] slotGate = routing.slotGate();
-    INDArray gates = Nd4j.create(Arrays.stream(slotGate).map(v -> v * gateMultiplier).toArray(),
+    double[] slotGate = routing.slotGate().clone();
+    if (renormaliseTopK) {
+      for (int sl = 0; sl < slots; sl++) {
+        int row = routing.slotToken()[sl];
+        double total = 0;
+        for (int g = 0; g < m; g++) {
+          total += scale[row * m + g];
+        }
+        slotGate[sl] *= total;
+      }
+    }
+    INDArray gates = Nd4j.create(slotGate.length == 0 ? new double[1] : slotGate,
         new long[] {Math.max(slots, 1), 1}, DataType.DOUBLE).castTo(dt);
     INDArray pre = buffers.get("spre", dt, slots + 1L, hg);
     INDArray sig = buffers.get("ssig", dt, slots + 1L, hg);

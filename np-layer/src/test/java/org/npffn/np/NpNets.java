@@ -34,8 +34,4 @@ final class NpNets {
     layer.setInput(x, mgr);
     return layer.activate(training, mgr);
   }
-
-  static long seed(long s) {
-    return s;
-  }
 }
