@@ -170,6 +170,8 @@ public class NpFfn extends FfnSlotConf {
     public Builder hidden(long h) { hidden = h; return this; }
     /** M, the number of sub-networks; must divide h. */
     public Builder groups(int m) { groups = m; return this; }
+    /** M as set so far (for the matching helpers). */
+    public int getGroups() { return groups; }
     /** r, the width of the context summary. */
     public Builder contextWidth(int r) { contextWidth = r; return this; }
     public Builder contextMode(ContextMode m) { contextMode = Preconditions.checkNotNull(m, "contextMode"); return this; }

@@ -44,10 +44,17 @@ public final class ScratchBuffers {
     return a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n));
   }
 
-  /** Like {@link #get} but filled with zeros. */
-  public INDArray zeros(String name, DataType type, long... shape) {
-    INDArray a = get(name, type, shape);
-    a.assign(0);
+  /**
+   * A buffer whose contents depend only on its shape (a constant such as a membership matrix): {@code fill}
+   * runs when the buffer is created or re-created, not on every call.
+   */
+  public INDArray constant(String name, DataType type, java.util.function.Consumer<INDArray> fill, long... shape) {
+    INDArray a = arrays.get(name);
+    if (a == null || a.dataType() != type || !Arrays.equals(a.shape(), shape)) {
+      a = get(name, type, shape);
+      fill.accept(a);
+    }
     return a;
   }
+
 }

@@ -27,6 +27,13 @@ public final class BenchSuite {
         new MoeCase(B, T, D, 8, 2, MOE_HIDDEN, false),
         new MoeCase(B, T, D, 32, 2, MOE_HIDDEN, false),
         new MoeCase(B, T, D, 64, 2, MOE_HIDDEN, false),
-        new MoeCase(B, T, D, 8, 2, MOE_HIDDEN, true));
+        new MoeCase(B, T, D, 8, 2, MOE_HIDDEN, true),
+        // NP: constant N = 4096 tokens, B = N / T; hidden 1024, M = 8, r = 64, transition context
+        new NpCase(B * T, 128, D, H, 8, 64, 0),
+        new NpCase(B * T, 256, D, H, 8, 64, 0),
+        new NpCase(B * T, 512, D, H, 8, 64, 0),
+        new NpCase(B * T, 1024, D, H, 8, 64, 0),
+        new NpCase(B * T, 128, D, H, 8, 64, 8),
+        new NpCase(B * T, 128, D, H, 8, 64, 2));
   }
 }
