@@ -23,7 +23,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--cases", defaultValue = ".*", description = "regex of case names to run (default: all)")
   String cases;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "untimed runs per case (default: ${DEFAULT-VALUE})")
+  @Option(names = "--warmup", defaultValue = "5", description = "untimed runs per case (default: ${DEFAULT-VALUE})")
   int warmup;
 
   @Option(names = "--repeats", defaultValue = "10", description = "timed runs per case (default: ${DEFAULT-VALUE})")
