@@ -10,7 +10,6 @@ import java.util.Optional;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.moe.Overflow;
@@ -22,6 +21,7 @@ import org.npffn.stack.ffn.FfnWeights;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.ColumnSums;
+import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 
@@ -109,8 +109,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     FfnKernel.Work phi = phiWork(dt, n);
     FfnKernel.forward(ctxIn, phiWeights(params), FfnActivation.GELU, phi);
     // 3. r_t = (r_0 + Σ e_i) / (n_t + 1), or its decayed form                       [N, r]
-    scan = ContextAggregator.forward(values(phi.y()), points, b, t, c.getContextWidth(),
-        values(params.get(NpFfn.PRIOR)), lambda());
+    scan = ContextAggregator.forward(RowGather.values(phi.y()), points, b, t, c.getContextWidth(),
+        RowGather.values(params.get(NpFfn.PRIOR)), lambda());
     double[] rValues = scan.r();
     if (shuffleContext && !training && b > 1) {
       rValues = shuffleSequences(rValues, b, t, c.getContextWidth());
@@ -196,7 +196,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     } else {
       Nd4j.gemm(r, params.get(NpFfn.FILM), logits, false, false, 1.0, 0.0);
     }
-    selectorLogits = values(logits);
+    selectorLogits = RowGather.values(logits);
     alpha = new double[n * m];
     scale = new double[n * m];
     for (int row = 0; row < n; row++) {
@@ -243,8 +243,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     int slots = routing.slots();
     INDArray xs = buffers.get("sxs", dt, slots + 1L, d).get(interval(0, slots), all());
     INDArray rs = buffers.get("srs", dt, slots + 1L, c.getContextWidth()).get(interval(0, slots), all());
-    gather(x, routing.slotToken(), xs);
-    gather(r, routing.slotToken(), rs);
+    RowGather.into(x, routing.slotToken(), xs);
+    RowGather.into(r, routing.slotToken(), rs);
     INDArray ys = buffers.get("sys", dt, slots + 1L, d);
     // parameters copied out of the flat view once per pass: group g owns Wup columns and Wdown rows g·h/M ..
     INDArray wUp = params.get(NpFfn.W_UP).dup('c');
@@ -299,7 +299,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
         int s = routing.choiceSlot()[row * k + j];
         idx[row] = s < 0 ? slots : s;
       }
-      gather(ys, idx, picked);
+      RowGather.into(ys, idx, picked);
       y.addi(picked);
     }
     y.addiRowVector(params.get(NpFfn.B_DOWN));
@@ -340,7 +340,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     INDArray prod = buffers.get("dGatedAct", dt, n, h).assign(dGated).muli(act);
     INDArray dScaleArr = buffers.get("dScale", dt, n, m);
     Nd4j.gemm(prod, groupMembership(dt), dScaleArr, false, true, 1.0, 0.0);
-    double[] dScale = values(dScaleArr);
+    double[] dScale = RowGather.values(dScaleArr);
     dGated.muli(buffers.get("expanded", dt, n, h));
     // 5. forward was a = pre·s, s = σ(1.702 pre): dpre = da ⊙ (s + 1.702·a ⊙ (1 - s)), over pre
     pre.assign(sig).rsubi(1.0).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
@@ -394,7 +394,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     double[] dPrior = new double[width];
     double[] lambda = lambda();
     double[] dLambda = lambda == null ? null : new double[width];
-    ContextAggregator.backward(scan, values(dr), points, b, t, width, values(params.get(NpFfn.PRIOR)), lambda,
+    ContextAggregator.backward(scan, RowGather.values(dr), points, b, t, width, RowGather.values(params.get(NpFfn.PRIOR)), lambda,
         de, dPrior, dLambda);
     gradViews.get(NpFfn.PRIOR).assign(Nd4j.create(dPrior, new long[] {1, width}, DataType.DOUBLE));
     if (lambda != null) {
@@ -497,7 +497,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     if (!layerConf().isDecay()) {
       return null;
     }
-    double[] theta = values(params.get(NpFfn.DECAY));
+    double[] theta = RowGather.values(params.get(NpFfn.DECAY));
     double[] l = new double[theta.length];
     for (int j = 0; j < l.length; j++) {
       l[j] = 1 / (1 + Math.exp(-(theta[j] + DECAY_OFFSET)));
@@ -535,7 +535,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
 
   private static boolean[] realRows(INDArray rowMask, int n) {
     boolean[] real = new boolean[n];
-    double[] mask = rowMask == null ? null : values(rowMask);
+    double[] mask = rowMask == null ? null : RowGather.values(rowMask);
     for (int row = 0; row < n; row++) {
       real[row] = mask == null || mask[row] != 0;
     }
@@ -551,18 +551,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     return out;
   }
 
-  private static void gather(INDArray source, int[] index, INDArray out) {
-    if (index.length == 0) {
-      return;
-    }
-    Gather op = new Gather(source, Nd4j.createFromArray(index), 0);
-    op.addOutputArgument(out);
-    Nd4j.exec(op);
-  }
 
-  private static double[] values(INDArray a) {
-    return a.dup('c').data().asDouble();
-  }
 
   @Override
   public void clear() {
