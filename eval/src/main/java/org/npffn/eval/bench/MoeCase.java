@@ -9,7 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.moe.MaskedMixtureOracle;
 import org.npffn.moe.MoeFfn;
-import org.npffn.moe.MoeFfnLayer;
 import org.npffn.moe.Overflow;
 import org.npffn.moe.Routing;
 import org.npffn.moe.TopKRouter;
@@ -99,10 +98,5 @@ public final class MoeCase implements BenchCase {
   public String shape() {
     return String.format("N=%d, d=%d, E=%d, k=%d, d_e=%d, softmax, aux loss%s", batch * length, width, experts,
         topK, expertHidden, masked ? ", all experts on all tokens" : "");
-  }
-
-  /** The sparse layer, for tests. */
-  MoeFfnLayer sparseLayer() {
-    return (MoeFfnLayer) layer;
   }
 }
