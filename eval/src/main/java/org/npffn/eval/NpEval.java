@@ -6,10 +6,11 @@ import org.npffn.eval.data.CorpusException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The np-eval command line: train, bench. */
+/** The np-eval command line: train, compare, bench. */
 @Command(name = "np-eval", mixinStandardHelpOptions = true, version = "np-eval 0.1.0",
     description = "Trains and benchmarks transformer FFN kinds (dense, MoE, Neural-Process) on real text.",
-    subcommands = {TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, CompareCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class NpEval {
 
   public static void main(String[] args) {

@@ -27,6 +27,11 @@ public record HeldOutLoss(double nats, long tokens) {
 
   /** Evaluates {@code net} (inference mode) on every batch. */
   public static HeldOutLoss of(ComputationGraph net, List<TokenBatch> batches) {
+    return of(net, batches, () -> { });
+  }
+
+  /** Same, running {@code afterEachBatch} after each batch's forward pass (to read layer statistics). */
+  public static HeldOutLoss of(ComputationGraph net, List<TokenBatch> batches, Runnable afterEachBatch) {
     double sum = 0;
     long tokens = 0;
     for (TokenBatch b : batches) {
@@ -36,6 +41,7 @@ public record HeldOutLoss(double nats, long tokens) {
       INDArray logp = Transforms.log(Transforms.max(target, 1e-10, false), false);
       sum -= logp.mul(b.mask()).sumNumber().doubleValue();
       tokens += b.realTokens();
+      afterEachBatch.run();
     }
     if (tokens == 0) {
       throw new IllegalArgumentException("no held-out tokens to evaluate");

@@ -20,6 +20,7 @@ import org.npffn.eval.data.TokenBatch;
 import org.npffn.eval.io.AtomicFiles;
 import org.npffn.stack.TransformerStack;
 import org.npffn.stack.ffn.DenseFfn;
+import org.npffn.stack.ffn.FfnFactory;
 
 /**
  * Trains a byte-level transformer LM with a dense FFN on a corpus and measures it on held-out documents.
@@ -35,8 +36,13 @@ public final class LanguageModelTrainer {
     this.log = log;
   }
 
-  /** The network for {@code c}: float32, N(0, 0.02) init as GPT-2. */
+  /** The dense network for {@code c}. */
   public static ComputationGraph network(TrainConfig c) {
+    return network(c, (block, d) -> new DenseFfn.Builder().hidden(c.hidden()).build());
+  }
+
+  /** The network for {@code c} with the FFN kind of {@code ffn}: float32, N(0, 0.02) init as GPT-2. */
+  public static ComputationGraph network(TrainConfig c, FfnFactory ffn) {
     NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.seed())
         .dataType(DataType.FLOAT)
         .updater(new Adam(new WarmupCosineSchedule(c.learningRate(), c.learningRate() / 10, c.warmup(), c.steps())))
@@ -47,7 +53,7 @@ public final class LanguageModelTrainer {
         .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED);
     ComputationGraph net = new ComputationGraph(new TransformerStack().vocabSize(ByteWindows.VOCAB)
         .width(c.width()).blocks(c.blocks()).heads(c.heads()).maxLength(c.length())
-        .ffn((block, d) -> new DenseFfn.Builder().hidden(c.hidden()).build()).base(base).build());
+        .ffn(ffn).base(base).build());
     net.init();
     return net;
   }
@@ -68,29 +74,38 @@ public final class LanguageModelTrainer {
     log.printf("Training a %d-block, d = %d transformer (%,d parameters) on %,d bytes of %s%n", c.blocks(),
         c.width(), net.numParams(), trainBytes, corpus.source());
 
-    Random rng = new Random(c.seed());
     long start = System.nanoTime();
-    double tokensPerSecond;
-    try (TrainingProgress progress = TrainingProgress.start("train", c.steps(), log)) {
-      for (int step = 1; step <= c.steps(); step++) {
-        TokenBatch b = train.random(rng, c.batch());
-        net.fit(b.toMultiDataSet());
-        // score = summed cross-entropy / B (+ regularisation); shown per token
-        double loss = net.score() * c.batch() / Math.max(1, b.realTokens());
-        if (!Double.isFinite(loss)) {
-          throw new IllegalStateException("training loss became " + loss + " at step " + step
-              + "; nothing was saved. Lower the learning rate (--lr) or the clip (--clip).");
-        }
-        progress.step(step, b.realTokens(), loss);
-      }
-      tokensPerSecond = progress.tokensPerSecond();
-    }
+    double tokensPerSecond = fit(net, c, train, "train");
     double seconds = (System.nanoTime() - start) / 1e9;
     HeldOutLoss val = HeldOutLoss.of(net, validation);
     HeldOutLoss tst = HeldOutLoss.of(net, test);
     Path model = save(net, out);
     return new TrainResult(c, corpus.source(), CorpusSplit.RULE, trainBytes, net.numParams(), val, tst,
         testWindows.unigramEntropyBits(), tokensPerSecond, seconds, model.toString());
+  }
+
+  /**
+   * Trains {@code net} for c.steps() steps on random windows of {@code train} (seeded by c.seed(), so every
+   * arm with the same seed sees the same batches) and returns the tokens per second.
+   *
+   * @throws IllegalStateException when the loss becomes NaN or infinite
+   */
+  public double fit(ComputationGraph net, TrainConfig c, ByteWindows train, String label) {
+    Random rng = new Random(c.seed());
+    try (TrainingProgress progress = TrainingProgress.start(label, c.steps(), log)) {
+      for (int step = 1; step <= c.steps(); step++) {
+        TokenBatch b = train.random(rng, c.batch());
+        net.fit(b.toMultiDataSet());
+        // score = summed cross-entropy / B (+ regularisation and balancing losses); shown per token
+        double loss = net.score() * c.batch() / Math.max(1, b.realTokens());
+        if (!Double.isFinite(loss)) {
+          throw new IllegalStateException(label + ": training loss became " + loss + " at step " + step
+              + ". Lower the learning rate (--lr) or the clip (--clip).");
+        }
+        progress.step(step, b.realTokens(), loss);
+      }
+      return progress.tokensPerSecond();
+    }
   }
 
   /** Writes model.zip atomically. */
