@@ -3,6 +3,7 @@ package org.npffn.eval;
 import java.io.PrintWriter;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.eval.data.CorpusException;
+import org.npffn.eval.train.CheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,9 +37,14 @@ public final class NpEval {
 
   /** Same, with errors written to {@code err}. */
   public static int run(PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new NpEval()).setErr(err);
+    return run(err, CommandLine.defaultFactory(), args);
+  }
+
+  /** Same, with commands made by {@code factory} (tests use it to give compare a step hook). */
+  static int run(PrintWriter err, CommandLine.IFactory factory, String... args) {
+    CommandLine cli = new CommandLine(new NpEval(), factory).setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof CorpusException || e instanceof IllegalArgumentException) {
+      if (e instanceof CorpusException || e instanceof CheckpointException || e instanceof IllegalArgumentException) {
         cmd.getErr().println("np-eval: error: " + e.getMessage());
         return 2;
       }

@@ -1,17 +1,21 @@
 package org.npffn.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.npffn.eval.compare.ResultTables;
 
-/** End to end: compare --preset smoke trains all four arms and writes strict JSON and CSVs. */
+/** End to end: compare --preset smoke trains all four arms and writes strict JSON, CSVs and the summary. */
 class CompareSmokeTest {
   @TempDir
   Path dir;
@@ -20,26 +24,54 @@ class CompareSmokeTest {
   void smokeCompareWritesEveryArmWithFinitePerplexity() throws Exception {
     assertEquals(0, NpEval.run("compare", "--preset", "smoke", "--steps", "30", "--out", dir.toString()));
     JsonNode doc = new ObjectMapper().readTree(dir.resolve("results.json").toFile()); // strict: no NaN tokens
-    JsonNode arms = doc.get("arms");
-    assertEquals(4, arms.size());
+    assertEquals(1, doc.get("schema_version").asInt());
+    JsonNode runs = doc.get("runs");
     List<String> names = List.of("dense", "moe-aux", "moe-lossfree", "np");
+    assertEquals(4, runs.size());
     for (int i = 0; i < 4; i++) {
-      JsonNode a = arms.get(i);
-      assertEquals(names.get(i), a.get("arm").asText());
-      double ppl = Math.exp(a.get("testNats").asDouble());
+      JsonNode r = runs.get(i);
+      assertEquals(names.get(i), r.get("arm").asText());
+      assertEquals("ok", r.get("status").asText());
+      double ppl = r.at("/test/perplexity").asDouble();
       assertTrue(Double.isFinite(ppl) && ppl > 1 && ppl < 256, names.get(i) + " perplexity " + ppl);
-      assertTrue(a.get("parameters").asLong() >= a.get("activeParameters").asLong());
+      assertTrue(r.get("parameters").asLong() >= r.get("active_parameters").asLong());
+      assertEquals(32, r.get("loss_by_position").size(), "one loss per position of T = 32");
+      assertFalse(r.get("training_curve").isEmpty());
+      assertEquals(30, r.get("steps_done").asInt());
     }
-    assertTrue(arms.get(1).get("usage").get("block0.ffn").get("maxVioGlobal").asDouble() >= 0);
-    assertEquals(4, arms.get(3).get("topKPerplexity").size());
-    assertEquals(doc.at("/config/steps").asInt(), 30);
+    JsonNode moeLayer = runs.get(1).at("/layers/0");
+    assertEquals("moe", moeLayer.get("kind").asText());
+    assertTrue(moeLayer.at("/test/max_vio_global").asDouble() >= 0);
+    assertFalse(moeLayer.get("training").isEmpty(), "balance over training is recorded");
+    assertEquals("dense", runs.get(0).at("/layers/0/kind").asText());
+    assertTrue(runs.get(0).at("/layers/0/test").isNull());
+    assertEquals(7, runs.get(3).get("top_k").size(), "k = 1, 2, 4 both ways and k = M");
+    assertEquals(30, doc.at("/config/training/steps").asInt());
+    assertEquals(4, doc.get("summary").size());
+    assertEquals(1, doc.at("/summary/0/test_perplexity/n").asInt());
+    assertTrue(doc.at("/summary/0/test_perplexity/low").isNull(), "no interval from one seed");
+    for (String csv : ResultTables.FILES) {
+      assertTrue(Files.exists(dir.resolve(csv)), csv);
+    }
     assertEquals(5, Files.readAllLines(dir.resolve("perplexity.csv")).size());
   }
 
   @Test
   void unknownArmIsRefusedWithExitTwo() {
-    assertEquals(2, NpEval.run(new java.io.PrintWriter(new java.io.StringWriter()), "compare", "--arms", "dense,gpt",
+    assertEquals(2, NpEval.run(new PrintWriter(new StringWriter()), "compare", "--arms", "dense,gpt",
         "--out", dir.toString()));
     assertTrue(!Files.exists(dir.resolve("results.json")));
+  }
+
+  @Test
+  void aPreviousRunIsNotOverwrittenWithoutResume() throws Exception {
+    assertEquals(0, NpEval.run("compare", "--preset", "smoke", "--steps", "4", "--arms", "dense", "--eval-tokens",
+        "512", "--out", dir.toString()));
+    byte[] before = Files.readAllBytes(dir.resolve("results.json"));
+    StringWriter err = new StringWriter();
+    assertEquals(2, NpEval.run(new PrintWriter(err, true), "compare", "--preset", "smoke", "--steps", "4", "--arms",
+        "dense", "--eval-tokens", "512", "--out", dir.toString()));
+    assertTrue(err.toString().contains("--resume"), err.toString());
+    assertEquals(new String(before), Files.readString(dir.resolve("results.json")));
   }
 }

@@ -2,25 +2,26 @@ package org.npffn.eval.compare;
 
 import org.npffn.eval.train.TrainConfig;
 import org.npffn.moe.MoeFfn;
-import org.npffn.np.ContextMode;
 import org.npffn.np.NpFfn;
+import org.npffn.np.NpMatching;
 import org.npffn.stack.ffn.DenseFfn;
 import org.npffn.stack.ffn.FfnFactory;
 
 /**
- * The FFN kinds compared in the same attention stack. All are matched to the dense FFN's hidden width h:
- * the MoE arms route to k = 2 of E = 8 experts with d_e = h/2 (the same active FLOPs, k·d_e = h); the NP arm
- * keeps h and adds its context path (about 20% more FLOPs per token, shown in the report).
+ * The FFN kinds compared in the same attention stack, matched to the dense FFN's hidden width h.
+ *
+ * <p>FLOP-matched (the default arms): the MoE arms route to k of E experts with d_e = h/k (k·d_e = h, the same
+ * active FLOPs); the NP arm keeps h and adds its context path (about 20% more FLOPs per token, which the report
+ * shows). Parameter-matched (the full preset): dense-wide has the MoE's expert parameters in one FFN (hidden
+ * E·d_e), np-wide has the moe-aux arm's total parameters within 2% ({@link NpMatching#parameterMatched}).
  */
 public enum Arm {
   DENSE("dense"),
   MOE_AUX("moe-aux"),
   MOE_LOSSFREE("moe-lossfree"),
-  NP("np");
-
-  /** Experts and groups of the MoE and NP arms. */
-  public static final int EXPERTS = 8;
-  public static final int TOP_K = 2;
+  NP("np"),
+  DENSE_WIDE("dense-wide"),
+  NP_WIDE("np-wide");
 
   private final String label;
 
@@ -39,24 +40,46 @@ public enum Arm {
         return a;
       }
     }
-    throw new IllegalArgumentException("arm = " + label + " is not one of dense, moe-aux, moe-lossfree, np");
+    throw new IllegalArgumentException("arm = " + label
+        + " is not one of dense, moe-aux, moe-lossfree, np, dense-wide, np-wide");
   }
 
-  /**
-   * The FFN factory of this arm for config {@code c}.
-   *
-   * @param biasRate γ of the loss-free arm (the papers' 1e-3 is for tens of thousands of steps)
-   */
-  public FfnFactory factory(TrainConfig c, double biasRate) {
+  /** Whether this arm's FFN layers are Neural-Process layers (inference top-k is measured for them). */
+  public boolean isNp() {
+    return this == NP || this == NP_WIDE;
+  }
+
+  /** The FFN factory of this arm for stack config {@code c} and FFN knobs {@code s}. */
+  public FfnFactory factory(TrainConfig c, FfnSettings s) {
     long h = c.hidden();
+    long expertHidden = h / s.topK();
     return switch (this) {
-      case DENSE -> (block, d) -> new DenseFfn.Builder().hidden(h).build();
-      case MOE_AUX -> (block, d) -> new MoeFfn.Builder().nExperts(EXPERTS).topK(TOP_K).expertHidden(h / TOP_K)
-          .auxLossWeight(0.01).build();
-      case MOE_LOSSFREE -> (block, d) -> new MoeFfn.Builder().nExperts(EXPERTS).topK(TOP_K)
-          .expertHidden(h / TOP_K).lossFreeBalancing(true, biasRate).build();
-      case NP -> (block, d) -> new NpFfn.Builder().hidden(h).groups(EXPERTS).contextWidth((int) Math.max(8, d / 4))
-          .contextMode(ContextMode.TRANSITION).build();
+      case DENSE -> (block, d) -> new DenseFfn.Builder().hidden(h).activation(s.activation()).build();
+      case DENSE_WIDE -> (block, d) -> new DenseFfn.Builder().hidden(s.experts() * expertHidden)
+          .activation(s.activation()).build();
+      case MOE_AUX -> (block, d) -> moe(s, expertHidden).auxLossWeight(s.auxLossWeight()).build();
+      case MOE_LOSSFREE -> (block, d) -> moe(s, expertHidden).lossFreeBalancing(true, s.biasRate()).build();
+      case NP -> (block, d) -> np(s, d).hidden(h).build();
+      case NP_WIDE -> (block, d) -> {
+        MoeFfn reference = moe(s, expertHidden).auxLossWeight(s.auxLossWeight()).nIn(d).build();
+        return NpMatching.parameterMatched(reference, np(s, d)).np();
+      };
     };
+  }
+
+  private static MoeFfn.Builder moe(FfnSettings s, long expertHidden) {
+    MoeFfn.Builder b = new MoeFfn.Builder().nExperts(s.experts()).topK(s.topK()).expertHidden(expertHidden)
+        .activation(s.activation()).zLossWeight(s.zLossWeight()).gating(s.gating()).routerRank(s.routerRank())
+        .nShared(s.sharedExperts()).overflow(s.overflow());
+    if (s.capacityFactor() != null) {
+      b.capacityFactor(s.capacityFactor());
+    }
+    return b;
+  }
+
+  private static NpFfn.Builder np(FfnSettings s, long d) {
+    return new NpFfn.Builder().groups(s.experts()).contextWidth(s.contextWidthFor(d)).contextMode(s.npContextMode())
+        .gating(s.npGating()).selectorRank(s.npSelectorRank()).contextProjection(s.npContextProjection())
+        .decay(s.npDecay());
   }
 }

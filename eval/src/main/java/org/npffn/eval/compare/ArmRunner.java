@@ -1,5 +1,7 @@
 package org.npffn.eval.compare;
 
+import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,9 +9,19 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.npffn.eval.data.ByteWindows;
 import org.npffn.eval.data.TokenBatch;
+import org.npffn.eval.results.LayerResult;
+import org.npffn.eval.results.LayerResult.TrainingUsage;
+import org.npffn.eval.results.RunResult;
+import org.npffn.eval.results.RunResult.Loss;
+import org.npffn.eval.results.RunResult.TopK;
+import org.npffn.eval.train.CheckpointStore;
 import org.npffn.eval.train.HeldOutLoss;
 import org.npffn.eval.train.LanguageModelTrainer;
 import org.npffn.eval.train.TrainConfig;
+import org.npffn.eval.train.TrainingLoop;
+import org.npffn.eval.train.TrainingState;
+import org.npffn.moe.MoeFfn;
+import org.npffn.np.NpFfn;
 import org.npffn.np.NpFfnLayer;
 import org.npffn.stack.TransformerStack;
 import org.npffn.stack.ffn.FfnCost;
@@ -18,66 +30,139 @@ import org.npffn.stack.ffn.UsageAccumulator;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 
-/** Trains one arm with one seed and measures it: held-out loss, cost, balance on the test set, NP top-k. */
+/**
+ * Trains one arm with one seed (from its checkpoint, when it has one) and measures it: held-out loss, loss by
+ * position, cost, balance over training and on the test set, the NP's inference top-k.
+ */
 public final class ArmRunner {
-  private final LanguageModelTrainer trainer;
+  /** Validation batches evaluated for each point of the validation curve. */
+  private static final int PROBE_BATCHES = 4;
 
-  public ArmRunner(LanguageModelTrainer trainer) {
-    this.trainer = trainer;
+  private final TrainingLoop loop;
+  private final TrainingLoop.StepHook hook;
+
+  /**
+   * @param hook run after every training step (tests use it to simulate a crash or a divergence)
+   */
+  public ArmRunner(PrintStream log, TrainingLoop.Intervals every, TrainingLoop.StepHook hook) {
+    this.loop = new TrainingLoop(log, every);
+    this.hook = hook;
   }
 
-  public ArmResult run(Arm arm, TrainConfig c, double biasRate, ByteWindows train, List<TokenBatch> validation,
-      List<TokenBatch> test) {
-    ComputationGraph net = LanguageModelTrainer.network(c, arm.factory(c, biasRate));
-    long start = System.nanoTime();
-    double tokensPerSecond = trainer.fit(net, c, train, arm.label() + "/seed " + c.seed());
-    double seconds = (System.nanoTime() - start) / 1e9;
+  /** The data every arm sees. */
+  public record Data(ByteWindows train, List<TokenBatch> validation, List<TokenBatch> test) {}
 
-    HeldOutLoss val = HeldOutLoss.of(net, validation);
+  /**
+   * Runs {@code arm} with c.seed().
+   *
+   * @param store the run's checkpoints (resumed from when present), or null for none
+   */
+  public RunResult run(Arm arm, TrainConfig c, FfnSettings s, Data data, CheckpointStore store) {
+    ComputationGraph net;
+    TrainingState from;
+    var restored = store == null ? java.util.Optional.<CheckpointStore.Restored>empty() : store.restore();
+    if (restored.isPresent()) {
+      net = restored.get().net();
+      from = restored.get().state();
+    } else {
+      net = LanguageModelTrainer.network(c, arm.factory(c, s));
+      from = TrainingState.start();
+    }
+    List<String> ffnLayers = new ArrayList<>();
+    for (int b = 0; b < c.blocks(); b++) {
+      ffnLayers.add(TransformerStack.ffnName(b));
+    }
+    String label = arm.label() + "/seed " + c.seed();
+    List<TokenBatch> probe = data.validation().subList(0, Math.min(PROBE_BATCHES, data.validation().size()));
+    TrainingLoop.Outcome o = loop.run(net, c, data.train(), label, from, store, probe, ffnLayers, hook);
+    TrainingState st = o.state();
+    String checkpoint = o.checkpoint() == null ? null : o.checkpoint().toString();
+    Cost cost = Cost.of(net, ffnLayers);
+    if (o.failure() != null) {
+      return new RunResult(arm.label(), c.seed(), RunResult.FAILED, o.failure(), st.step(), checkpoint, cost.total,
+          cost.active, cost.flops, o.tokensPerSecond(), st.seconds(), o.peakMemoryBytes(), null, null, st.curve(),
+          st.validation(), new double[0], List.of(), layers(net, ffnLayers, st, Map.of()));
+    }
+
+    HeldOutLoss val = HeldOutLoss.of(net, data.validation());
     Map<String, UsageAccumulator> acc = new LinkedHashMap<>();
-    HeldOutLoss tst = HeldOutLoss.of(net, test, () -> {
-      for (int b = 0; b < c.blocks(); b++) {
-        Layer layer = net.getLayer(TransformerStack.ffnName(b));
-        if (layer instanceof UsageReporting r) {
-          r.lastUsage().ifPresent(s -> acc.computeIfAbsent(s.layer(), UsageAccumulator::new).add(s));
+    HeldOutLoss tst = HeldOutLoss.of(net, data.test(), () -> {
+      for (String name : ffnLayers) {
+        if (net.getLayer(name) instanceof UsageReporting r) {
+          r.lastUsage().ifPresent(u -> acc.computeIfAbsent(name, UsageAccumulator::new).add(u));
         }
       }
     });
-    Map<String, ArmResult.LayerUsage> usage = new LinkedHashMap<>();
-    acc.forEach((name, a) -> usage.put(name, layerUsage(a)));
-
-    Map<Integer, Double> topK = new LinkedHashMap<>();
-    if (arm == Arm.NP) {
-      for (int k : new int[] {1, 2, 4, Arm.EXPERTS}) {
-        setTopK(net, c.blocks(), k);
-        topK.put(k, HeldOutLoss.of(net, test).perplexity());
-      }
-      setTopK(net, c.blocks(), 0);
-    }
-
-    long total = net.numParams();
-    long inactive = 0;
-    long flops = 0;
-    for (int b = 0; b < c.blocks(); b++) {
-      FfnCost cost = ((FfnSlotConf) net.getLayer(TransformerStack.ffnName(b)).conf().getLayer()).cost();
-      inactive += cost.totalParams() - cost.activeParamsPerToken();
-      flops += cost.flopsPerToken();
-    }
-    return new ArmResult(arm.label(), c.seed(), val.nats(), tst.nats(), tst.tokens(), total, total - inactive,
-        flops, tokensPerSecond, seconds, usage, topK);
+    List<TopK> topK = arm.isNp() ? topK(net, ffnLayers, s.experts(), data.test()) : List.of();
+    return new RunResult(arm.label(), c.seed(), RunResult.OK, null, st.step(), checkpoint, cost.total, cost.active,
+        cost.flops, o.tokensPerSecond(), st.seconds(), o.peakMemoryBytes(), Loss.ofNats(val.nats(), val.tokens()),
+        Loss.ofNats(tst.nats(), tst.tokens()), st.curve(), st.validation(), tst.byPosition(), topK,
+        layers(net, ffnLayers, st, acc));
   }
 
-  private static void setTopK(ComputationGraph net, int blocks, int k) {
-    for (int b = 0; b < blocks; b++) {
-      if (net.getLayer(TransformerStack.ffnName(b)) instanceof NpFfnLayer np) {
-        np.setInferenceTopK(k, true);
+  /**
+   * Test perplexity with the NP layers keeping only their top-k groups: k = 1, 2, 4 with the kept weights
+   * renormalised and not, then k = M (the dense path, where both are the same).
+   */
+  private static List<TopK> topK(ComputationGraph net, List<String> ffnLayers, int groups, List<TokenBatch> test) {
+    List<TopK> out = new ArrayList<>();
+    for (boolean renormalise : new boolean[] {true, false}) {
+      for (int k : new int[] {1, 2, 4}) {
+        if (k < groups) {
+          setTopK(net, ffnLayers, k, renormalise);
+          out.add(new TopK(k, renormalise, HeldOutLoss.of(net, test).perplexity()));
+        }
+      }
+    }
+    setTopK(net, ffnLayers, groups, true);
+    out.add(new TopK(groups, true, HeldOutLoss.of(net, test).perplexity()));
+    setTopK(net, ffnLayers, 0, true);
+    return out;
+  }
+
+  private static void setTopK(ComputationGraph net, List<String> ffnLayers, int k, boolean renormalise) {
+    for (String name : ffnLayers) {
+      if (net.getLayer(name) instanceof NpFfnLayer np) {
+        np.setInferenceTopK(k, renormalise);
       }
     }
   }
 
-  private static ArmResult.LayerUsage layerUsage(UsageAccumulator a) {
+  private static List<LayerResult> layers(ComputationGraph net, List<String> ffnLayers, TrainingState st,
+      Map<String, UsageAccumulator> test) {
+    List<LayerResult> out = new ArrayList<>();
+    for (int b = 0; b < ffnLayers.size(); b++) {
+      String name = ffnLayers.get(b);
+      Layer layer = net.getLayer(name);
+      Object conf = layer.conf().getLayer();
+      String kind = conf instanceof MoeFfn ? "moe" : conf instanceof NpFfn ? "np" : "dense";
+      int units = conf instanceof MoeFfn m ? m.getNExperts() : conf instanceof NpFfn n ? n.getGroups() : 1;
+      UsageAccumulator a = test.get(name);
+      List<TrainingUsage> training = st.usage().getOrDefault(name, List.of());
+      out.add(new LayerResult(name, b, kind, units, a == null ? null : usage(a), training, null, Map.of(), null));
+    }
+    return out;
+  }
+
+  private static LayerResult.Usage usage(UsageAccumulator a) {
     UsageSnapshot s = a.snapshot();
-    return new ArmResult.LayerUsage(s.tokens(), s.load(), s.loadCv(), s.maxVio(), a.batchMaxVio().mean(),
-        s.normalisedLoadEntropy(), s.busiestShare(0.1), s.droppedFraction(), s.effectiveUnits(), s.scalars());
+    return new LayerResult.Usage(s.tokens(), s.load(), s.fractions(), s.meanGate(), s.loadCv(), s.maxVio(),
+        a.batchMaxVio().mean(), s.normalisedLoadEntropy(), s.busiestShare(0.1), s.droppedFraction(),
+        s.effectiveUnits(), s.scalars());
+  }
+
+  /** Parameter and FLOP accounting of a network: active = total minus the FFNs' inactive parameters. */
+  private record Cost(long total, long active, long flops) {
+    static Cost of(ComputationGraph net, List<String> ffnLayers) {
+      long total = net.numParams();
+      long inactive = 0;
+      long flops = 0;
+      for (String name : ffnLayers) {
+        FfnCost cost = ((FfnSlotConf) net.getLayer(name).conf().getLayer()).cost();
+        inactive += cost.totalParams() - cost.activeParamsPerToken();
+        flops += cost.flopsPerToken();
+      }
+      return new Cost(total, total - inactive, flops);
+    }
   }
 }

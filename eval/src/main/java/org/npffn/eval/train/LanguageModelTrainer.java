@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
@@ -45,7 +44,7 @@ public final class LanguageModelTrainer {
   public static ComputationGraph network(TrainConfig c, FfnFactory ffn) {
     NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.seed())
         .dataType(DataType.FLOAT)
-        .updater(new Adam(new WarmupCosineSchedule(c.learningRate(), c.learningRate() / 10, c.warmup(), c.steps())))
+        .updater(new Adam(WarmupCosineSchedule.of(c)))
         .weightDecay(c.weightDecay(), true)
         .gradientNormalization(GradientNormalization.ClipL2PerLayer)
         .gradientNormalizationThreshold(c.clip())
@@ -85,27 +84,18 @@ public final class LanguageModelTrainer {
   }
 
   /**
-   * Trains {@code net} for c.steps() steps on random windows of {@code train} (seeded by c.seed(), so every
-   * arm with the same seed sees the same batches) and returns the tokens per second.
+   * Trains {@code net} for c.steps() steps on random windows of {@code train} (batch s seeded by c.seed() and
+   * s, so every arm with the same seed sees the same batches) and returns the tokens per second.
    *
    * @throws IllegalStateException when the loss becomes NaN or infinite
    */
   public double fit(ComputationGraph net, TrainConfig c, ByteWindows train, String label) {
-    Random rng = new Random(c.seed());
-    try (TrainingProgress progress = TrainingProgress.start(label, c.steps(), log)) {
-      for (int step = 1; step <= c.steps(); step++) {
-        TokenBatch b = train.random(rng, c.batch());
-        net.fit(b.toMultiDataSet());
-        // score = summed cross-entropy / B (+ regularisation and balancing losses); shown per token
-        double loss = net.score() * c.batch() / Math.max(1, b.realTokens());
-        if (!Double.isFinite(loss)) {
-          throw new IllegalStateException(label + ": training loss became " + loss + " at step " + step
-              + ". Lower the learning rate (--lr) or the clip (--clip).");
-        }
-        progress.step(step, b.realTokens(), loss);
-      }
-      return progress.tokensPerSecond();
+    TrainingLoop.Outcome o = new TrainingLoop(log, TrainingLoop.Intervals.forSteps(c.steps()))
+        .run(net, c, train, label, TrainingState.start(), null, List.of(), List.of(), (n, s) -> { });
+    if (o.failure() != null) {
+      throw new IllegalStateException(o.failure());
     }
+    return o.tokensPerSecond();
   }
 
   /** Writes model.zip atomically. */

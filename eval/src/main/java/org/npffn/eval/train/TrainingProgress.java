@@ -14,24 +14,32 @@ public final class TrainingProgress implements AutoCloseable {
   private final PrintStream log;
   private final String label;
   private final long steps;
+  private final long done;
   private final long startNanos = System.nanoTime();
   private long tokens;
 
-  private TrainingProgress(ProgressBar bar, PrintStream log, String label, long steps) {
+  private TrainingProgress(ProgressBar bar, PrintStream log, String label, long steps, long done) {
     this.bar = bar;
     this.log = log;
     this.label = label;
     this.steps = steps;
+    this.done = done;
   }
 
   /** A bar when a console is attached, else plain lines to {@code log}. */
   public static TrainingProgress start(String label, long steps, PrintStream log) {
+    return start(label, steps, 0, log);
+  }
+
+  /** Same, for a run resumed after {@code done} steps. */
+  public static TrainingProgress start(String label, long steps, long done, PrintStream log) {
     if (System.console() != null) {
       ProgressBar bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(steps)
           .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" steps", 1).showSpeed().build();
-      return new TrainingProgress(bar, log, label, steps);
+      bar.stepTo(done);
+      return new TrainingProgress(bar, log, label, steps, done);
     }
-    return new TrainingProgress(null, log, label, steps);
+    return new TrainingProgress(null, log, label, steps, done);
   }
 
   /** Records one finished step. */
@@ -44,7 +52,7 @@ public final class TrainingProgress implements AutoCloseable {
       bar.stepTo(step);
       bar.setExtraMessage(extra);
     } else if (step == steps || step % Math.max(1, steps / 20) == 0) {
-      double eta = seconds / step * (steps - step);
+      double eta = seconds / Math.max(1, step - done) * (steps - step);
       log.printf("%s step %d/%d | %s | %.0f s elapsed, ETA %.0f s%n", label, step, steps, extra, seconds, eta);
     }
   }

@@ -30,6 +30,11 @@ public final class WarmupCosineSchedule implements ISchedule {
     this.total = total;
   }
 
+  /** The schedule of a training config: warm-up to its learning rate, cosine down to a tenth of it. */
+  public static WarmupCosineSchedule of(TrainConfig c) {
+    return new WarmupCosineSchedule(c.learningRate(), c.learningRate() / 10, c.warmup(), c.steps());
+  }
+
   @Override
   public double valueAt(int iteration, int epoch) {
     if (iteration < warmup) {

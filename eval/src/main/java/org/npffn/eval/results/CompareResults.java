@@ -1,0 +1,36 @@
+package org.npffn.eval.results;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole of a compare run: results.json (schema in docs/report.md).
+ *
+ * @param schemaVersion the layout's version
+ * @param date ISO date of the run
+ * @param command the arguments as given
+ * @param preset the preset the config started from
+ * @param config the whole resolved configuration
+ * @param seeds the seeds every arm ran with
+ * @param corpus the text and its split
+ * @param optimizer how the optimizer is built
+ * @param summary one row per arm, over its seeds
+ * @param runs one per (arm, seed)
+ */
+public record CompareResults(int schemaVersion, String date, String command, String preset, Object config,
+    List<Long> seeds, CorpusInfo corpus, String optimizer, List<ArmSummary> summary, List<RunResult> runs) {
+
+  public static final int SCHEMA_VERSION = 1;
+
+  /** Where the text came from and how it was split; detected languages of the test documents. */
+  public record CorpusInfo(String source, String splitRule, Map<String, SplitPart> split,
+      Map<String, Integer> testLanguages) {}
+
+  /** One part of the split. */
+  public record SplitPart(int documents, long bytes) {}
+
+  /** One arm over its seeds: means with 95% intervals over the successful runs. */
+  public record ArmSummary(String arm, int runs, int failed, long parameters, long activeParameters,
+      long ffnFlopsPerToken, Interval validationPerplexity, Interval testPerplexity, Interval testBitsPerByte,
+      Interval tokensPerSecond) {}
+}

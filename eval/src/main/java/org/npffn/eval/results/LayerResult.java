@@ -1,0 +1,36 @@
+package org.npffn.eval.results;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One FFN slot of a trained network (docs/report.md, "layers").
+ *
+ * @param layer the layer's name in the graph
+ * @param block its block index
+ * @param kind "dense", "moe" or "np"
+ * @param units experts (moe) or groups (np); 1 for dense
+ * @param test balance over the test set; null for dense
+ * @param training balance of one training batch per logging interval
+ * @param similarity mean pairwise cosine similarity of the units' outputs on the same test tokens
+ * @param languageUsage per detected language: each unit's share of that language's token-slots (moe) or gate
+ *     mass (np)
+ * @param languageMutualInformationBits I(language; unit) in bits
+ */
+public record LayerResult(String layer, int block, String kind, int units, Usage test, List<TrainingUsage> training,
+    Double similarity, Map<String, double[]> languageUsage, Double languageMutualInformationBits) {
+
+  /** Global MaxVio over the test set, NaN for a dense layer. */
+  public double maxVioGlobalOrNaN() {
+    return test == null ? Double.NaN : test.maxVioGlobal();
+  }
+
+  /** Balance statistics over an evaluation pass (definitions in docs/eval.md). */
+  public record Usage(long tokens, double[] load, double[] loadFraction, double[] meanGate, double cv,
+      double maxVioGlobal, double maxVioPerBatch, double normalisedEntropy, @JsonProperty("busiest_10pct_share") double busiest10pctShare,
+      double droppedFraction, double effectiveUnits, Map<String, Double> scalars) {}
+
+  /** Balance of the training batch at {@code step}. */
+  public record TrainingUsage(int step, double[] loadFraction, double maxVio, double cv) {}
+}

@@ -1,0 +1,154 @@
+package org.npffn.eval.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.npffn.eval.data.ByteWindows;
+import org.npffn.eval.data.TokenBatch;
+import org.npffn.eval.results.LayerResult.TrainingUsage;
+import org.npffn.eval.results.RunResult.CurvePoint;
+import org.npffn.eval.results.RunResult.ValidationPoint;
+import org.npffn.stack.ffn.UsageReporting;
+
+/**
+ * The training steps of one run, resumable: batch s is drawn from a generator seeded by (seed, s) alone, so a
+ * run resumed from a checkpoint at step s sees the same batches as one that never stopped, and the model
+ * file carries the weights, Adam's moments and the iteration count the learning-rate schedule reads.
+ *
+ * <p>A non-finite training loss stops the run: the outcome names the step, and the last checkpoint (written
+ * only from finite parameters) stays as it was.
+ */
+public final class TrainingLoop {
+  private final PrintStream log;
+  private final Intervals every;
+
+  /**
+   * How often the loop records and saves.
+   *
+   * @param log training loss and layer balance every this many steps
+   * @param validate validation loss on the probe batches every this many steps (0 = never)
+   * @param checkpoint a checkpoint every this many steps (0 = never)
+   */
+  public record Intervals(int log, int validate, int checkpoint) {
+    public Intervals {
+      if (log < 1 || validate < 0 || checkpoint < 0) {
+        throw new IllegalArgumentException("intervals log = " + log + ", validate = " + validate + ", checkpoint = "
+            + checkpoint + ": log must be positive, the others non-negative");
+      }
+    }
+
+    /** About 50 curve points, 8 validation points and 5 checkpoints over {@code steps}. */
+    public static Intervals forSteps(int steps) {
+      return new Intervals(Math.max(1, steps / 50), Math.max(1, steps / 8), Math.max(1, steps / 5));
+    }
+  }
+
+  /** Something run after every step (tests use it to simulate a crash or a divergence). */
+  @FunctionalInterface
+  public interface StepHook {
+    void afterStep(ComputationGraph net, int step);
+  }
+
+  /**
+   * How a run ended.
+   *
+   * @param state the training state at the end (the last finite step when it failed)
+   * @param failure why training stopped early, or null
+   * @param checkpoint the last good checkpoint, or null
+   * @param tokensPerSecond throughput of this process's steps
+   * @param peakMemoryBytes peak resident memory of the process, sampled after every step
+   */
+  public record Outcome(TrainingState state, String failure, Path checkpoint, double tokensPerSecond,
+      long peakMemoryBytes) {}
+
+  public TrainingLoop(PrintStream log, Intervals every) {
+    this.log = log;
+    this.every = every;
+  }
+
+  /**
+   * Trains {@code net} from {@code from} to step c.steps().
+   *
+   * @param store where checkpoints go, or null for none
+   * @param probe validation batches for the validation curve
+   * @param ffnLayers names of the FFN layers whose balance is recorded
+   */
+  public Outcome run(ComputationGraph net, TrainConfig c, ByteWindows train, String label, TrainingState from,
+      CheckpointStore store, List<TokenBatch> probe, List<String> ffnLayers, StepHook hook) {
+    WarmupCosineSchedule lr = WarmupCosineSchedule.of(c);
+    List<CurvePoint> curve = new ArrayList<>(from.curve());
+    List<ValidationPoint> validation = new ArrayList<>(from.validation());
+    Map<String, List<TrainingUsage>> usage = new LinkedHashMap<>();
+    from.usage().forEach((k, v) -> usage.put(k, new ArrayList<>(v)));
+    long tokens = from.tokens();
+    long peak = Pointer.physicalBytes();
+    Path checkpoint = store != null && store.exists() ? store.directory() : null;
+    TrainingState state = from;
+    long startNanos = System.nanoTime();
+    try (TrainingProgress progress = TrainingProgress.start(label, c.steps(), from.step(), log)) {
+      for (int step = from.step() + 1; step <= c.steps(); step++) {
+        TokenBatch b = train.random(new Random(batchSeed(c.seed(), step)), c.batch());
+        net.fit(b.toMultiDataSet());
+        // score = summed cross-entropy / B + regularisation and balancing terms; the curve shows cross-entropy
+        // per token alone, so arms with and without aux losses read the same
+        double loss = (net.score() - net.calcRegularizationScore(true)) * c.batch() / Math.max(1, b.realTokens());
+        if (!Double.isFinite(loss)) {
+          String why = label + ": training loss became " + loss + " at step " + step + "; stopped, the last good "
+              + "checkpoint is kept. Lower the learning rate (--lr) or the clip (--clip).";
+          return new Outcome(state, why, checkpoint, progress.tokensPerSecond(), peak);
+        }
+        tokens += b.realTokens();
+        progress.step(step, b.realTokens(), loss);
+        peak = Math.max(peak, Pointer.physicalBytes());
+        if (step % every.log() == 0 || step == c.steps()) {
+          curve.add(new CurvePoint(step, tokens, loss, lr.valueAt(step - 1, 0)));
+          recordUsage(net, ffnLayers, step, usage);
+        }
+        if (every.validate() > 0 && !probe.isEmpty() && (step % every.validate() == 0 || step == c.steps())) {
+          validation.add(new ValidationPoint(step, HeldOutLoss.of(net, probe).nats()));
+        }
+        double seconds = from.seconds() + (System.nanoTime() - startNanos) / 1e9;
+        state = new TrainingState(step, tokens, seconds, curve, validation, usage);
+        hook.afterStep(net, step);
+        if (store != null && every.checkpoint() > 0 && (step % every.checkpoint() == 0 || step == c.steps())
+            && finite(net.params())) {
+          checkpoint = store.save(net, state);
+        }
+      }
+      return new Outcome(state, null, checkpoint, progress.tokensPerSecond(), peak);
+    } catch (IOException e) {
+      throw new UncheckedIOException(label + ": cannot write a checkpoint to " + store.directory(), e);
+    }
+  }
+
+  /** The seed of step {@code step}'s batch: a function of the run's seed and the step only. */
+  static long batchSeed(long seed, int step) {
+    return seed * 0x9E3779B97F4A7C15L + step;
+  }
+
+  private static boolean finite(INDArray params) {
+    return !params.isNaN().any() && !params.isInfinite().any();
+  }
+
+  private static void recordUsage(ComputationGraph net, List<String> ffnLayers, int step,
+      Map<String, List<TrainingUsage>> usage) {
+    for (String name : ffnLayers) {
+      Layer layer = net.getLayer(name);
+      if (layer instanceof UsageReporting r) {
+        r.lastUsage().ifPresent(s -> usage.computeIfAbsent(name, k -> new ArrayList<>())
+            .add(new TrainingUsage(step, s.fractions(), s.maxVio(), s.loadCv())));
+      }
+    }
+  }
+
+}

@@ -1,0 +1,171 @@
+package org.npffn.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.npffn.eval.train.TrainingLoop;
+import org.npffn.stack.TransformerStack;
+import org.npffn.stack.ffn.DenseFfn;
+import picocli.CommandLine;
+
+/**
+ * Checkpoints: a compare killed mid-run and resumed ends with the same numbers as one that never stopped; a
+ * corrupted or mismatched checkpoint is refused; an arm whose loss turns non-finite stops, keeps its last good
+ * checkpoint, and the other arms go on.
+ */
+class CompareResumeTest {
+  private static final String[] RUN = {"compare", "--preset", "smoke", "--steps", "40", "--checkpoint-every", "10",
+      "--eval-tokens", "2048"};
+
+  @TempDir
+  Path tmp;
+
+  /** A simulated kill: the process dies after {@code step} of the first run it trains. */
+  private static final class Killed extends RuntimeException {
+    Killed() {
+      super("simulated kill");
+    }
+  }
+
+  private static int compare(Path out, TrainingLoop.StepHook hook, StringWriter err, String... extra) {
+    List<String> args = new ArrayList<>(List.of(RUN));
+    args.addAll(List.of("--out", out.toString()));
+    args.addAll(List.of(extra));
+    if (!args.contains("--arms")) {
+      args.addAll(List.of("--arms", "moe-lossfree,np"));
+    }
+    CommandLine.IFactory factory = new CommandLine.IFactory() {
+      @Override
+      public <K> K create(Class<K> cls) throws Exception {
+        K made = CommandLine.defaultFactory().create(cls);
+        if (made instanceof CompareCommand c) {
+          c.hook = hook;
+        }
+        return made;
+      }
+    };
+    return NpEval.run(new PrintWriter(err, true), factory, args.toArray(new String[0]));
+  }
+
+  private static JsonNode results(Path out) throws IOException {
+    return new ObjectMapper().readTree(out.resolve("results.json").toFile());
+  }
+
+  private Path killedRun(int killStep) {
+    Path out = tmp.resolve("killed");
+    int[] runsSeen = {0};
+    int code = compare(out, (net, step) -> {
+      if (step == 1) {
+        runsSeen[0]++;
+      }
+      if (runsSeen[0] == 2 && step == killStep) {
+        throw new Killed();
+      }
+    }, new StringWriter());
+    assertEquals(1, code, "the kill ends the process with a failure");
+    return out;
+  }
+
+  @Test
+  void resumeAfterAKillEqualsTheUninterruptedRun() throws IOException {
+    Path whole = tmp.resolve("whole");
+    assertEquals(0, compare(whole, (net, step) -> { }, new StringWriter()));
+    Path out = killedRun(25); // the second arm (np) dies after step 25; its checkpoint is from step 20
+    assertTrue(Files.exists(out.resolve("runs/moe-lossfree-seed1.json")), "the finished arm was kept");
+    assertTrue(Files.exists(out.resolve("checkpoints/np-seed1/checkpoint.json")));
+    assertEquals(0, compare(out, (net, step) -> { }, new StringWriter(), "--resume"));
+
+    JsonNode a = results(whole);
+    JsonNode b = results(out);
+    for (int i = 0; i < 2; i++) {
+      JsonNode ra = a.at("/runs/" + i);
+      JsonNode rb = b.at("/runs/" + i);
+      for (String metric : new String[] {"/validation/nats", "/test/nats"}) {
+        assertEquals(ra.at(metric).asDouble(), rb.at(metric).asDouble(), 1e-6, ra.get("arm") + metric);
+      }
+      assertEquals(ra.get("training_curve").size(), rb.get("training_curve").size());
+      for (int p = 0; p < ra.get("training_curve").size(); p++) {
+        assertEquals(ra.at("/training_curve/" + p + "/loss").asDouble(), rb.at("/training_curve/" + p + "/loss")
+            .asDouble(), 1e-6, "training loss at point " + p);
+      }
+      assertEquals(ra.get("top_k").toString(), rb.get("top_k").toString());
+      assertEquals(ra.at("/layers/0/test/load").toString(), rb.at("/layers/0/test/load").toString());
+    }
+  }
+
+  @Test
+  void aCorruptedCheckpointIsRefused() throws IOException {
+    Path out = killedRun(15);
+    Path model;
+    try (Stream<Path> s = Files.list(out.resolve("checkpoints/np-seed1"))) {
+      model = s.filter(p -> p.getFileName().toString().endsWith(".zip")).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(model);
+    bytes[bytes.length / 2] ^= 0x5A;
+    Files.write(model, bytes);
+    StringWriter err = new StringWriter();
+    assertEquals(2, compare(out, (net, step) -> { }, err, "--resume"));
+    assertTrue(err.toString().contains("corrupted"), err.toString());
+    assertTrue(!Files.exists(out.resolve("results.json")));
+  }
+
+  @Test
+  void aCheckpointOfAnotherConfigurationIsRefused() throws IOException {
+    Path out = killedRun(15);
+    Files.delete(out.resolve("run-config.json")); // so the per-run checkpoint's own check is what refuses
+    StringWriter err = new StringWriter();
+    assertEquals(2, compare(out, (net, step) -> { }, err, "--resume", "--lr", "0.001"));
+    assertTrue(err.toString().contains("different configuration") && err.toString().contains("learning_rate"),
+        err.toString());
+  }
+
+  @Test
+  void resumingWithOtherOptionsIsRefused() {
+    Path out = killedRun(15);
+    StringWriter err = new StringWriter();
+    assertEquals(2, compare(out, (net, step) -> { }, err, "--resume", "--width", "48"));
+    assertTrue(err.toString().contains("training.width: 32 vs 48"), err.toString());
+  }
+
+  @Test
+  void aDivergingArmKeepsItsLastGoodCheckpointAndTheOthersGoOn() throws IOException {
+    Path out = tmp.resolve("nan");
+    StringWriter err = new StringWriter();
+    int code = compare(out, (net, step) -> {
+      boolean dense = net.getLayer(TransformerStack.ffnName(0)).conf().getLayer() instanceof DenseFfn;
+      if (dense && step == 25) {
+        net.params().assign(Double.NaN); // the next step's loss is NaN
+      }
+    }, err, "--arms", "dense,np");
+    assertEquals(1, code, "a failed arm makes the exit code non-zero");
+    assertTrue(err.toString().contains("dense/seed 1: training loss became NaN at step 26"), err.toString());
+    JsonNode doc = results(out);
+    assertEquals("failed", doc.at("/runs/0/status").asText());
+    assertEquals(25, doc.at("/runs/0/steps_done").asInt());
+    assertTrue(doc.at("/runs/0/test").isNull());
+    assertEquals("ok", doc.at("/runs/1/status").asText(), "the NP arm went on");
+    assertEquals(1, doc.at("/summary/0/failed").asInt());
+
+    Path checkpoint;
+    try (Stream<Path> s = Files.list(out.resolve("checkpoints/dense-seed1"))) {
+      checkpoint = s.filter(p -> p.getFileName().toString().endsWith(".zip")).findFirst().orElseThrow();
+    }
+    assertEquals("model-step0000020.zip", checkpoint.getFileName().toString(), "the step-25 NaN was never saved");
+    ComputationGraph net = ModelSerializer.restoreComputationGraph(checkpoint.toFile(), false);
+    assertTrue(Double.isFinite(net.params().sumNumber().doubleValue()));
+  }
+}
