@@ -20,6 +20,7 @@ import org.npffn.eval.data.ByteWindows;
 import org.npffn.eval.data.Corpus;
 import org.npffn.eval.data.CorpusSplit;
 import org.npffn.eval.io.AtomicFiles;
+import org.npffn.eval.report.ReportPage;
 import org.npffn.eval.results.CompareResults;
 import org.npffn.eval.results.CompareResults.CorpusInfo;
 import org.npffn.eval.results.CompareResults.SplitPart;
@@ -138,15 +139,16 @@ final class CompareCommand implements Callable<Integer> {
     parts.put("validation", part(split.validation()));
     parts.put("test", part(split.test()));
     CompareResults results = new CompareResults(CompareResults.SCHEMA_VERSION, LocalDate.now().toString(),
-        "compare " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), training.preset, config,
+        String.join(" ", spec.commandLine().getParseResult().originalArgs()), training.preset, config,
         seedList, new CorpusInfo(corpus.source(), CorpusSplit.RULE, parts, Map.of()),
         "AdamW built as Adam + WeightDecay(coefficient, applyLR = true) on weight matrices; warm-up then cosine to "
             + "a tenth of the peak; DL4J's per-layer L2 gradient clip (ClipL2PerLayer)",
         ArmSummaries.of(runs), runs);
     AtomicFiles.replace(out.resolve("results.json"), f -> ResultsJson.mapper().writeValue(f.toFile(), results));
     ResultTables.write(results, out);
+    ReportPage.writeReport(out);
     SummaryTable.print(results, System.out);
-    System.out.println("results in " + out.resolve("results.json"));
+    System.out.println("results in " + out.resolve("results.json") + ", report in " + out.resolve("report.html"));
     return runs.stream().allMatch(RunResult::ok) ? 0 : 1;
   }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.npffn.eval.compare.ResultTables;
+import org.npffn.eval.report.ResultsSchema;
 
 /** End to end: compare --preset smoke trains all four arms and writes strict JSON, CSVs and the summary. */
 class CompareSmokeTest {
@@ -50,6 +51,12 @@ class CompareSmokeTest {
     assertEquals(4, doc.get("summary").size());
     assertEquals(1, doc.at("/summary/0/test_perplexity/n").asInt());
     assertTrue(doc.at("/summary/0/test_perplexity/low").isNull(), "no interval from one seed");
+    assertEquals(List.of(), new ResultsSchema().problems(doc), "results.json matches its schema");
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("<script id=\"results\" type=\"application/json\">"));
+    assertFalse(html.contains("<script src"), "self-contained: no external scripts");
+    assertFalse(html.matches("(?s).*<link[^>]+href=\"https?:.*"), "self-contained: no external styles");
+    assertTrue(html.contains(">moe-lossfree</td>"), "the summary table lists every arm");
     for (String csv : ResultTables.FILES) {
       assertTrue(Files.exists(dir.resolve(csv)), csv);
     }

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes files so a crash never leaves a half-written one in place: write a temporary file beside the
@@ -31,6 +33,10 @@ public final class AtomicFiles {
     Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
     try {
       writer.writeTo(tmp);
+      if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+        // createTempFile makes the file private (rw-------); results are for everyone who can read the directory
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      }
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }

@@ -1,0 +1,233 @@
+package org.npffn.eval.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.common.html.HtmlEscapers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.npffn.eval.io.AtomicFiles;
+
+/**
+ * report.html: one self-contained page (ECharts' JS and the results inlined, nothing fetched) rendered from a
+ * results.json. The tables are static HTML, so they read even where scripts do not run; report.js draws
+ * the charts from the inlined results.
+ */
+public final class ReportPage {
+  /** The ECharts build inlined into the page, from the org.webjars.npm:echarts jar. */
+  static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ReportPage() {}
+
+  /**
+   * Validates {@code dir}/results.json and writes {@code dir}/report.html atomically.
+   *
+   * @throws IllegalArgumentException when results.json is missing, unreadable or does not match the schema
+   */
+  public static Path writeReport(Path dir) throws IOException {
+    Path file = dir.resolve("results.json");
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("no results.json in " + dir + " (run np-eval compare --out " + dir + ")");
+    }
+    JsonNode results;
+    try {
+      results = JSON.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (results == null || !results.isObject()) {
+      throw new IllegalArgumentException(file + " is not a JSON object");
+    }
+    List<String> problems = new ResultsSchema().problems(results);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(file + " does not match the results schema (docs/report.md): "
+          + String.join("; ", problems.subList(0, Math.min(3, problems.size())))
+          + (problems.size() > 3 ? " (and " + (problems.size() - 3) + " more)" : ""));
+    }
+    String html = render(results);
+    return AtomicFiles.replace(dir.resolve("report.html"), f -> Files.writeString(f, html));
+  }
+
+  /** The page for a results document that matches the schema. */
+  public static String render(JsonNode r) {
+    StringBuilder h = new StringBuilder(1 << 20);
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        .append("<title>npffn compare report, ").append(esc(r.get("date").asText())).append("</title>\n<style>")
+        .append(resource("report.css")).append("</style>\n</head>\n<body>\n");
+    h.append("<h1>Dense vs MoE vs Neural-Process FFN</h1>\n<p class=\"meta\">")
+        .append(esc(r.get("date").asText())).append(" · <code>np-eval ").append(esc(r.get("command").asText()))
+        .append("</code> · preset <b>").append(esc(r.get("preset").asText())).append("</b> · seeds ")
+        .append(esc(r.get("seeds").toString())).append("</p>\n");
+    summaryTable(h, r);
+    failedRuns(h, r);
+    h.append("<h2>Perplexity</h2>\n<div class=\"row\"><div id=\"chart-test-ppl\" class=\"cell\"></div>")
+        .append("<div id=\"chart-val-ppl\" class=\"cell\"></div></div>\n")
+        .append("<h2>Training</h2>\n<div id=\"chart-curves\" class=\"row\"></div>\n")
+        .append("<h2>Loss against position</h2>\n<div id=\"chart-position\"></div>\n")
+        .append("<h2>NP at inference top-k</h2>\n<div id=\"chart-topk\"></div>\n")
+        .append("<h2>Load balance over training</h2>\n<div id=\"chart-balance\" class=\"row\"></div>\n")
+        .append("<h2>Specialisation by language</h2>\n<div id=\"chart-languages\" class=\"row\"></div>\n")
+        .append("<h2>Expert similarity</h2>\n<div id=\"chart-similarity\"></div>\n");
+    corpus(h, r);
+    h.append("<h2>Configuration</h2>\n<pre>").append(esc(pretty(r.get("config")))).append("</pre>\n<p>")
+        .append(esc(r.get("optimizer").asText())).append("</p>\n");
+    h.append("<script id=\"results\" type=\"application/json\">").append(scriptSafe(r.toString()))
+        .append("</script>\n<script>").append(scriptSafe(classpath(ECHARTS))).append("</script>\n<script>")
+        .append(resource("report.js")).append("</script>\n</body></html>\n");
+    return h.toString();
+  }
+
+  private static void summaryTable(StringBuilder h, JsonNode r) {
+    h.append("<h2>Summary</h2>\n<table class=\"summary\"><thead><tr><th>arm</th><th>runs</th>")
+        .append("<th>validation ppl</th><th>test ppl</th><th>test bits/byte</th><th>parameters</th>")
+        .append("<th>active</th><th>FFN FLOPs/token</th><th>tokens/s</th><th>MaxVio (test, worst layer)</th>")
+        .append("<th>expert similarity</th><th>language MI (bits)</th></tr></thead><tbody>\n");
+    boolean anyInterval = false;
+    for (JsonNode a : r.get("summary")) {
+      String arm = a.get("arm").asText();
+      anyInterval |= a.at("/test_perplexity/n").asInt() >= 3;
+      h.append("<tr><td>").append(esc(arm)).append("</td><td>").append(a.get("runs").asInt())
+          .append(a.get("failed").asInt() > 0 ? " (" + a.get("failed").asInt() + " failed)" : "").append("</td><td>")
+          .append(interval(a.get("validation_perplexity"), 3)).append("</td><td>")
+          .append(interval(a.get("test_perplexity"), 3)).append("</td><td>")
+          .append(interval(a.get("test_bits_per_byte"), 4)).append("</td><td>")
+          .append(String.format("%,d", a.get("parameters").asLong())).append("</td><td>")
+          .append(String.format("%,d", a.get("active_parameters").asLong())).append("</td><td>")
+          .append(String.format("%,d", a.get("ffn_flops_per_token").asLong())).append("</td><td>")
+          .append(number(a.at("/tokens_per_second/mean"), "%,.0f")).append("</td><td>")
+          .append(layerStat(r, arm, "/test/max_vio_global", true)).append("</td><td>")
+          .append(layerStat(r, arm, "/similarity", false)).append("</td><td>")
+          .append(layerStat(r, arm, "/language_mutual_information_bits", false)).append("</td></tr>\n");
+    }
+    h.append("</tbody></table>\n<p class=\"note\">").append(anyInterval
+        ? "Perplexity: mean ± half-width of the 95% Student-t interval over seeds."
+        : "Fewer than 3 seeds: single runs, no intervals (run with --seeds 3 or more).")
+        .append(" MaxVio: global over the test set, the worst layer, mean over seeds. Similarity and language"
+            + " MI: mean over layers and seeds. FLOPs and parameters are shown beside every perplexity so"
+            + " arms are read at matched compute or matched parameters (docs/eval.md).</p>\n");
+  }
+
+  private static void failedRuns(StringBuilder h, JsonNode r) {
+    StringBuilder items = new StringBuilder();
+    for (JsonNode run : r.get("runs")) {
+      if (!"ok".equals(run.get("status").asText())) {
+        items.append("<li><b>").append(esc(run.get("arm").asText())).append(" / seed ").append(run.get("seed"))
+            .append("</b>: ").append(esc(run.get("error").asText())).append(run.get("checkpoint").isNull() ? ""
+                : " Last good checkpoint: <code>" + esc(run.get("checkpoint").asText()) + "</code>").append("</li>\n");
+      }
+    }
+    if (items.length() > 0) {
+      h.append("<h2>Failed runs</h2>\n<ul class=\"failed\">\n").append(items).append("</ul>\n");
+    }
+  }
+
+  private static void corpus(StringBuilder h, JsonNode r) {
+    JsonNode c = r.get("corpus");
+    h.append("<h2>Data</h2>\n<p>").append(esc(c.get("source").asText())).append(". Split: ")
+        .append(esc(c.get("split_rule").asText())).append(".</p>\n<table><thead><tr><th>part</th>")
+        .append("<th>documents</th><th>bytes</th></tr></thead><tbody>\n");
+    for (Iterator<Map.Entry<String, JsonNode>> it = c.get("split").fields(); it.hasNext();) {
+      Map.Entry<String, JsonNode> e = it.next();
+      h.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
+          .append(String.format("%,d", e.getValue().get("documents").asLong())).append("</td><td>")
+          .append(String.format("%,d", e.getValue().get("bytes").asLong())).append("</td></tr>\n");
+    }
+    h.append("</tbody></table>\n");
+    JsonNode langs = c.get("test_languages");
+    if (langs.isEmpty()) {
+      h.append("<p class=\"none\">no language detection in this run</p>\n");
+    } else {
+      h.append("<p>Test documents by detected language: ");
+      StringBuilder list = new StringBuilder();
+      langs.fields().forEachRemaining(e -> list.append(list.length() > 0 ? ", " : "").append(esc(e.getKey()))
+          .append(" ").append(e.getValue().asInt()));
+      h.append(list).append("</p>\n");
+    }
+  }
+
+  private static String interval(JsonNode i, int decimals) {
+    if (i.get("mean").isNull()) {
+      return "–";
+    }
+    String f = "%." + decimals + "f";
+    String mean = String.format(f, i.get("mean").asDouble());
+    return i.get("low").isNull() ? mean
+        : mean + " ± " + String.format(f, (i.get("high").asDouble() - i.get("low").asDouble()) / 2);
+  }
+
+  /** Over the arm's successful runs: the worst layer's value (worst = true) or the mean over layers; averaged. */
+  private static String layerStat(JsonNode r, String arm, String pointer, boolean worst) {
+    double sum = 0;
+    int n = 0;
+    for (JsonNode run : r.get("runs")) {
+      if (!arm.equals(run.get("arm").asText()) || !"ok".equals(run.get("status").asText())) {
+        continue;
+      }
+      double acc = worst ? Double.NEGATIVE_INFINITY : 0;
+      int layers = 0;
+      for (JsonNode l : run.get("layers")) {
+        JsonNode v = l.at(pointer);
+        if (v.isNumber()) {
+          acc = worst ? Math.max(acc, v.asDouble()) : acc + v.asDouble();
+          layers++;
+        }
+      }
+      if (layers > 0) {
+        sum += worst ? acc : acc / layers;
+        n++;
+      }
+    }
+    return n == 0 ? "–" : String.format("%.3f", sum / n);
+  }
+
+  private static String number(JsonNode v, String format) {
+    return v.isNumber() ? String.format(format, v.asDouble()) : "–";
+  }
+
+  private static String esc(String s) {
+    return HtmlEscapers.htmlEscaper().escape(s);
+  }
+
+  /** Text inside a script element must not close it: "</" becomes "<\/" (the same string in JS and JSON). */
+  static String scriptSafe(String text) {
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--");
+  }
+
+  private static String pretty(JsonNode n) {
+    try {
+      return JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(n);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String resource(String name) {
+    return read(ReportPage.class.getResourceAsStream(name), name);
+  }
+
+  private static String classpath(String path) {
+    return read(ReportPage.class.getClassLoader().getResourceAsStream(path), path);
+  }
+
+  private static String read(InputStream in, String name) {
+    if (in == null) {
+      throw new IllegalStateException(name + " is missing from the classpath");
+    }
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
