@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.npffn.eval.analysis.DocumentLanguages;
 import org.npffn.eval.compare.Arm;
 import org.npffn.eval.compare.ArmRunner;
 import org.npffn.eval.compare.ArmSummaries;
@@ -114,9 +115,11 @@ final class CompareCommand implements Callable<Integer> {
 
     Corpus corpus = text == null ? Corpus.europarl(base.maxCorpusBytes()) : Corpus.text(text, base.maxCorpusBytes());
     CorpusSplit split = CorpusSplit.of(corpus);
+    DocumentLanguages testLanguages = DocumentLanguages.detect(split.test());
     ArmRunner.Data data = new ArmRunner.Data(new ByteWindows(split.train(), base.length()),
         new ByteWindows(split.validation(), base.length()).evaluation(base.batch(), base.evalTokens()),
-        new ByteWindows(split.test(), base.length()).evaluation(base.batch(), base.evalTokens()));
+        new ByteWindows(split.test(), base.length()).evaluation(base.batch(), base.evalTokens()), split.test(),
+        testLanguages, Math.max((long) base.batch() * base.length(), base.evalTokens() / 8));
     ArmRunner runner = new ArmRunner(System.out, every, hook);
 
     List<RunResult> runs = new ArrayList<>();
@@ -140,7 +143,7 @@ final class CompareCommand implements Callable<Integer> {
     parts.put("test", part(split.test()));
     CompareResults results = new CompareResults(CompareResults.SCHEMA_VERSION, LocalDate.now().toString(),
         String.join(" ", spec.commandLine().getParseResult().originalArgs()), training.preset, config,
-        seedList, new CorpusInfo(corpus.source(), CorpusSplit.RULE, parts, Map.of()),
+        seedList, new CorpusInfo(corpus.source(), CorpusSplit.RULE, parts, testLanguages.counts()),
         "AdamW built as Adam + WeightDecay(coefficient, applyLR = true) on weight matrices; warm-up then cosine to "
             + "a tenth of the peak; DL4J's per-layer L2 gradient clip (ClipL2PerLayer)",
         ArmSummaries.of(runs), runs);

@@ -4,6 +4,7 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
 
+import com.google.common.base.Preconditions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
+import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.RowGather;
@@ -29,7 +31,7 @@ import org.npffn.stack.layers.SequenceRows;
  * permutation and add them weighted by their gates. No scatter-add and no per-expert allocation: every array
  * is a row range of a buffer sized for k·N slots. The backward runs the same steps in reverse.
  */
-public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting {
+public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting, UnitOutputs {
   /** The router state of the last forward pass, for the backward. */
   private RouterState router;
   private Routing routing;
@@ -472,6 +474,24 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
   }
 
   /** Expert i's parameters (or gradients). */
+  @Override
+  public int units() {
+    return layerConf().getNExperts();
+  }
+
+  /** Expert u's FFN, act(x W1 + b1) W2 + b2, on every row of the last forward pass, whether routed to it or not. */
+  @Override
+  public INDArray unitOutput(int u) {
+    Preconditions.checkState(rows != null, "%s: no forward pass yet", layerConf().getLayerName());
+    Preconditions.checkElementIndex(u, units(), "expert");
+    MoeFfn c = layerConf();
+    INDArray x = rows.x(); //                                                             [N, d]
+    FfnKernel.Work work = FfnKernel.arrays(buffers, "unit.", x.dataType(), x.size(0), c.getNIn(), c.getExpertHidden(),
+        c.getActivation());
+    FfnKernel.forward(x, expert(params, u), c.getActivation(), work);
+    return work.y().dup();
+  }
+
   private static FfnWeights expert(Map<String, INDArray> table, int i) {
     return FfnWeights.from(table, MoeFfn.expertKey(i, MoeFfn.W1), MoeFfn.expertKey(i, MoeFfn.B1),
         MoeFfn.expertKey(i, MoeFfn.W2), MoeFfn.expertKey(i, MoeFfn.B2));

@@ -4,6 +4,7 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
+import com.google.common.base.Preconditions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import org.npffn.moe.TopKRouter;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
+import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.ColumnSums;
@@ -33,7 +35,7 @@ import org.npffn.stack.layers.SequenceRows;
  * those groups are computed: tokens are dispatched per group like an MoE's experts (groups are column blocks
  * of W_up and row blocks of W_down).
  */
-public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
+public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, UnitOutputs {
   /** λ = σ(θ + 3): θ starts at 0, so the decay starts at 0.95 (a memory of about 20 tokens). */
   static final double DECAY_OFFSET = 3.0;
   private static final double GELU_SLOPE = 1.702;
@@ -48,6 +50,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
   private double[] scale;
   private double[] selectorLogits;
   private UsageSnapshot usage;
+  /** Whether the last forward took the sparse path, which leaves no [N, h] activations for unitOutput. */
+  private boolean denseActivationsStale = true;
 
   public NpFfnLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -82,6 +86,29 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
   @Override
   public Optional<UsageSnapshot> lastUsage() {
     return Optional.ofNullable(usage);
+  }
+
+  @Override
+  public int units() {
+    return layerConf().getGroups();
+  }
+
+  /**
+   * Group u's contribution act(x W_up + r U + b_up)[:, group u] · W_down[group u, :] on every row of the last
+   * forward pass, before its gate, without b_down (a bias shared by all groups would make them look alike).
+   * Reads the activations the dense forward path keeps, so inference top-k must be off.
+   */
+  @Override
+  public INDArray unitOutput(int u) {
+    Preconditions.checkState(rows != null && !denseActivationsStale, "%s: needs a dense forward pass first "
+        + "(inference top-k off)", layerConf().getLayerName());
+    Preconditions.checkElementIndex(u, units(), "group");
+    NpFfn c = layerConf();
+    long hg = c.groupWidth();
+    INDArray act = buffers.get("act", rows.x().dataType(), rows.x().size(0), c.getHidden()); //         [N, h]
+    // slice a copy: ND4J returns an empty array for the last row block of a parameter view
+    INDArray wDown = params.get(NpFfn.W_DOWN).dup('c').get(interval(u * hg, (u + 1) * hg), all()); // [h/M, d]
+    return act.get(all(), interval(u * hg, (u + 1) * hg)).mmul(wDown); //                             [N, d]
   }
 
   // ---------------------------------------------------------------- forward
@@ -121,6 +148,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting {
     // 6. group scales [N, M]: M·softmax(A2 A1 [h; r]) or 1 + tanh(G r)
     groupScales(x, r, real);
     boolean sparse = !training && inferenceTopK > 0;
+    denseActivationsStale = sparse;
     INDArray y;
     if (sparse) {
       y = sparseForward(x, r, real);

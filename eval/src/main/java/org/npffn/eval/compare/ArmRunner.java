@@ -5,8 +5,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.npffn.eval.analysis.DocumentLanguages;
+import org.npffn.eval.analysis.LanguageRouting;
+import org.npffn.eval.analysis.UnitSimilarity;
 import org.npffn.eval.data.ByteWindows;
 import org.npffn.eval.data.TokenBatch;
 import org.npffn.eval.results.LayerResult;
@@ -49,8 +53,18 @@ public final class ArmRunner {
     this.hook = hook;
   }
 
-  /** The data every arm sees. */
-  public record Data(ByteWindows train, List<TokenBatch> validation, List<TokenBatch> test) {}
+  /** Test batches the expert similarity is measured on. */
+  private static final int SIMILARITY_BATCHES = 4;
+
+  /**
+   * The data every arm sees.
+   *
+   * @param testDocuments the test documents, for the language statistics
+   * @param testLanguages their detected languages
+   * @param tokensPerLanguage test tokens evaluated per language for the language statistics
+   */
+  public record Data(ByteWindows train, List<TokenBatch> validation, List<TokenBatch> test,
+      List<byte[]> testDocuments, DocumentLanguages testLanguages, long tokensPerLanguage) {}
 
   /**
    * Runs {@code arm} with c.seed().
@@ -60,7 +74,7 @@ public final class ArmRunner {
   public RunResult run(Arm arm, TrainConfig c, FfnSettings s, Data data, CheckpointStore store) {
     ComputationGraph net;
     TrainingState from;
-    var restored = store == null ? java.util.Optional.<CheckpointStore.Restored>empty() : store.restore();
+    Optional<CheckpointStore.Restored> restored = store == null ? Optional.empty() : store.restore();
     if (restored.isPresent()) {
       net = restored.get().net();
       from = restored.get().state();
@@ -93,11 +107,21 @@ public final class ArmRunner {
         }
       }
     });
+    Map<String, Double> similarity = UnitSimilarity.measure(net, ffnLayers,
+        data.test().subList(0, Math.min(SIMILARITY_BATCHES, data.test().size())));
+    Map<String, LanguageRouting.LayerLanguages> languages = LanguageRouting.measure(net, ffnLayers,
+        data.testDocuments(), data.testLanguages(), c.length(), c.batch(), data.tokensPerLanguage());
     List<TopK> topK = arm.isNp() ? topK(net, ffnLayers, s.experts(), data.test()) : List.of();
+    List<LayerResult> layers = new ArrayList<>();
+    for (LayerResult l : layers(net, ffnLayers, st, acc)) {
+      LanguageRouting.LayerLanguages lang = languages.get(l.layer());
+      layers.add(new LayerResult(l.layer(), l.block(), l.kind(), l.units(), l.test(), l.training(),
+          similarity.get(l.layer()), lang == null ? Map.of() : lang.usage(),
+          lang == null ? null : lang.mutualInformationBits()));
+    }
     return new RunResult(arm.label(), c.seed(), RunResult.OK, null, st.step(), checkpoint, cost.total, cost.active,
         cost.flops, o.tokensPerSecond(), st.seconds(), o.peakMemoryBytes(), Loss.ofNats(val.nats(), val.tokens()),
-        Loss.ofNats(tst.nats(), tst.tokens()), st.curve(), st.validation(), tst.byPosition(), topK,
-        layers(net, ffnLayers, st, acc));
+        Loss.ofNats(tst.nats(), tst.tokens()), st.curve(), st.validation(), tst.byPosition(), topK, layers);
   }
 
   /**
