@@ -47,6 +47,11 @@ class CompareSmokeTest {
     assertEquals("dense", runs.get(0).at("/layers/0/kind").asText());
     assertTrue(runs.get(0).at("/layers/0/test").isNull());
     assertEquals(7, runs.get(3).get("top_k").size(), "k = 1, 2, 4 both ways and k = M");
+    assertTrue(runs.get(3).get("shuffled_context_loss_increase").isNumber());
+    assertTrue(runs.get(0).get("shuffled_context_loss_increase").isNull());
+    assertTrue(runs.get(1).at("/layers/0/similarity").isNumber(), "MoE experts' similarity");
+    assertFalse(doc.at("/corpus/test_languages").isEmpty(), "test documents' languages detected");
+    assertFalse(runs.get(1).at("/layers/0/language_usage").isEmpty());
     assertEquals(30, doc.at("/config/training/steps").asInt());
     assertEquals(4, doc.get("summary").size());
     assertEquals(1, doc.at("/summary/0/test_perplexity/n").asInt());
@@ -61,6 +66,18 @@ class CompareSmokeTest {
       assertTrue(Files.exists(dir.resolve(csv)), csv);
     }
     assertEquals(5, Files.readAllLines(dir.resolve("perplexity.csv")).size());
+  }
+
+  @Test
+  void optionsCanComeFromAFileAndAreEchoedInTheResults() throws Exception {
+    Path options = dir.resolve("run.args");
+    Files.writeString(options, "--preset smoke\n--steps 3\n--arms np\n--np-context-mode TOKEN\n--eval-tokens 512\n");
+    Path out = dir.resolve("out");
+    assertEquals(0, NpEval.run("compare", "@" + options, "--out", out.toString()));
+    JsonNode doc = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+    assertEquals("TOKEN", doc.at("/config/ffn/np_context_mode").asText());
+    assertEquals(3, doc.at("/config/training/steps").asInt());
+    assertEquals(0.01, doc.at("/config/ffn/bias_rate").asDouble(), 0, "defaults are echoed too");
   }
 
   @Test

@@ -95,7 +95,7 @@ public final class ArmRunner {
     if (o.failure() != null) {
       return new RunResult(arm.label(), c.seed(), RunResult.FAILED, o.failure(), st.step(), checkpoint, cost.total,
           cost.active, cost.flops, o.tokensPerSecond(), st.seconds(), o.peakMemoryBytes(), null, null, st.curve(),
-          st.validation(), new double[0], List.of(), layers(net, ffnLayers, st, Map.of()));
+          st.validation(), new double[0], List.of(), null, layers(net, ffnLayers, st, Map.of()));
     }
 
     HeldOutLoss val = HeldOutLoss.of(net, data.validation());
@@ -112,6 +112,7 @@ public final class ArmRunner {
     Map<String, LanguageRouting.LayerLanguages> languages = LanguageRouting.measure(net, ffnLayers,
         data.testDocuments(), data.testLanguages(), c.length(), c.batch(), data.tokensPerLanguage());
     List<TopK> topK = arm.isNp() ? topK(net, ffnLayers, s.experts(), data.test()) : List.of();
+    Double shuffledContext = arm.isNp() ? shuffledContextNats(net, ffnLayers, data.test()) - tst.nats() : null;
     List<LayerResult> layers = new ArrayList<>();
     for (LayerResult l : layers(net, ffnLayers, st, acc)) {
       LanguageRouting.LayerLanguages lang = languages.get(l.layer());
@@ -121,7 +122,8 @@ public final class ArmRunner {
     }
     return new RunResult(arm.label(), c.seed(), RunResult.OK, null, st.step(), checkpoint, cost.total, cost.active,
         cost.flops, o.tokensPerSecond(), st.seconds(), o.peakMemoryBytes(), Loss.ofNats(val.nats(), val.tokens()),
-        Loss.ofNats(tst.nats(), tst.tokens()), st.curve(), st.validation(), tst.byPosition(), topK, layers);
+        Loss.ofNats(tst.nats(), tst.tokens()), st.curve(), st.validation(), tst.byPosition(), topK, shuffledContext,
+        layers);
   }
 
   /**
@@ -142,6 +144,27 @@ public final class ArmRunner {
     out.add(new TopK(groups, true, HeldOutLoss.of(net, test).perplexity()));
     setTopK(net, ffnLayers, 0, true);
     return out;
+  }
+
+  /**
+   * Test loss when every NP layer is given the context summary r of the next sequence in its batch: how much
+   * the network relies on its own context (docs/np-layer.md, context reliance).
+   */
+  private static double shuffledContextNats(ComputationGraph net, List<String> ffnLayers, List<TokenBatch> test) {
+    setShuffle(net, ffnLayers, true);
+    try {
+      return HeldOutLoss.of(net, test).nats();
+    } finally {
+      setShuffle(net, ffnLayers, false);
+    }
+  }
+
+  private static void setShuffle(ComputationGraph net, List<String> ffnLayers, boolean shuffle) {
+    for (String name : ffnLayers) {
+      if (net.getLayer(name) instanceof NpFfnLayer np) {
+        np.setShuffleContext(shuffle);
+      }
+    }
   }
 
   private static void setTopK(ComputationGraph net, List<String> ffnLayers, int k, boolean renormalise) {

@@ -26,7 +26,7 @@ public final class ResultTables {
     }
     CsvTable perplexity = new CsvTable("arm", "seed", "status", "validation_perplexity", "test_perplexity",
         "test_bits_per_byte", "parameters", "active_parameters", "ffn_flops_per_token", "tokens_per_second",
-        "seconds", "peak_memory_bytes");
+        "seconds", "peak_memory_bytes", "shuffled_context_loss_increase");
     CsvTable curve = new CsvTable("arm", "seed", "step", "tokens", "train_loss_nats", "learning_rate");
     CsvTable validation = new CsvTable("arm", "seed", "step", "validation_nats");
     CsvTable position = new CsvTable("arm", "seed", "position", "test_nats");
@@ -41,7 +41,7 @@ public final class ResultTables {
       perplexity.row(r.arm(), r.seed(), r.status(), r.validation() == null ? null : r.validation().perplexity(),
           r.test() == null ? null : r.test().perplexity(), r.test() == null ? null : r.test().bitsPerByte(),
           r.parameters(), r.activeParameters(), r.ffnFlopsPerToken(), r.tokensPerSecond(), r.seconds(),
-          r.peakMemoryBytes());
+          r.peakMemoryBytes(), r.shuffledContextLossIncrease());
       r.trainingCurve().forEach(p -> curve.row(r.arm(), r.seed(), p.step(), p.tokens(), p.loss(), p.learningRate()));
       r.validationCurve().forEach(p -> validation.row(r.arm(), r.seed(), p.step(), p.nats()));
       for (int t = 0; t < r.lossByPosition().length; t++) {

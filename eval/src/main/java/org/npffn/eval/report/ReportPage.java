@@ -75,7 +75,7 @@ public final class ReportPage {
         .append("<div id=\"chart-val-ppl\" class=\"cell\"></div></div>\n")
         .append("<h2>Training</h2>\n<div id=\"chart-curves\" class=\"row\"></div>\n")
         .append("<h2>Loss against position</h2>\n<div id=\"chart-position\"></div>\n")
-        .append("<h2>NP at inference top-k</h2>\n<div id=\"chart-topk\"></div>\n")
+        .append("<h2>NP at inference top-k</h2>\n<div id=\"chart-topk\"></div>\n").append(shuffledContext(r))
         .append("<h2>Load balance over training</h2>\n<div id=\"chart-balance\" class=\"row\"></div>\n")
         .append("<h2>Specialisation by language</h2>\n<div id=\"chart-languages\" class=\"row\"></div>\n")
         .append("<h2>Expert similarity</h2>\n<div id=\"chart-similarity\"></div>\n");
@@ -130,6 +130,20 @@ public final class ReportPage {
     if (items.length() > 0) {
       h.append("<h2>Failed runs</h2>\n<ul class=\"failed\">\n").append(items).append("</ul>\n");
     }
+  }
+
+  /** The NP runs' loss increase when r is shuffled between sequences (how much they use their context). */
+  private static String shuffledContext(JsonNode r) {
+    StringBuilder items = new StringBuilder();
+    for (JsonNode run : r.get("runs")) {
+      JsonNode v = run.get("shuffled_context_loss_increase");
+      if (v != null && v.isNumber()) {
+        items.append(items.length() > 0 ? "; " : "").append(esc(run.get("arm").asText())).append(" / seed ")
+            .append(run.get("seed")).append(String.format(": %+.4f nats", v.asDouble()));
+      }
+    }
+    return items.length() == 0 ? "" : "<p>Test loss with each sequence given the next sequence's context summary r, "
+        + "minus the test loss (near 0: the NP ignores its context): " + items + ".</p>\n";
   }
 
   private static void corpus(StringBuilder h, JsonNode r) {

@@ -10,25 +10,28 @@ import java.util.List;
  * @param status "ok", or "failed" when training stopped (e.g. a non-finite loss)
  * @param error why it failed, or null
  * @param stepsDone optimizer steps completed
- * @param checkpoint the last good checkpoint, or null
+ * @param checkpoint the directory of the run's last good checkpoint, or null
  * @param parameters all parameters of the network
  * @param activeParameters parameters one token's output depends on
  * @param ffnFlopsPerToken forward FLOPs per token of all FFN layers
  * @param tokensPerSecond training throughput (of this process; a resumed run counts its own part)
  * @param seconds training wall time
- * @param peakMemoryBytes peak resident memory of the process while training, sampled every step
+ * @param peakMemoryBytes peak memory in use while training (ND4J off-heap arrays plus JVM heap), sampled every step
  * @param validation held-out loss on the validation documents (null if failed)
  * @param test held-out loss on the test documents (null if failed)
  * @param trainingCurve training cross-entropy per token over training
  * @param validationCurve periodic validation loss over training
  * @param lossByPosition test cross-entropy (nats) at each position t = 0..T−1 of a window
  * @param topK NP arms: test perplexity with only the top-k groups kept
+ * @param shuffledContextLossIncrease NP arms: test loss (nats) with each sequence given the next sequence's
+ *     context summary, minus the test loss; null for other arms
  * @param layers one per block's FFN slot
  */
 public record RunResult(String arm, long seed, String status, String error, int stepsDone, String checkpoint,
     long parameters, long activeParameters, long ffnFlopsPerToken, double tokensPerSecond, double seconds,
     long peakMemoryBytes, Loss validation, Loss test, List<CurvePoint> trainingCurve,
-    List<ValidationPoint> validationCurve, double[] lossByPosition, List<TopK> topK, List<LayerResult> layers) {
+    List<ValidationPoint> validationCurve, double[] lossByPosition, List<TopK> topK,
+    Double shuffledContextLossIncrease, List<LayerResult> layers) {
 
   public static final String OK = "ok";
   public static final String FAILED = "failed";

@@ -64,9 +64,10 @@ public final class TrainingLoop {
    *
    * @param state the training state at the end (the last finite step when it failed)
    * @param failure why training stopped early, or null
-   * @param checkpoint the last good checkpoint, or null
+   * @param checkpoint the directory of the last good checkpoint, or null
    * @param tokensPerSecond throughput of this process's steps
-   * @param peakMemoryBytes peak resident memory of the process, sampled after every step
+   * @param peakMemoryBytes peak memory in use, sampled after every step: ND4J's off-heap arrays (JavaCPP's
+   *     count of what it allocated) plus the JVM heap in use
    */
   public record Outcome(TrainingState state, String failure, Path checkpoint, double tokensPerSecond,
       long peakMemoryBytes) {}
@@ -91,7 +92,8 @@ public final class TrainingLoop {
     Map<String, List<TrainingUsage>> usage = new LinkedHashMap<>();
     from.usage().forEach((k, v) -> usage.put(k, new ArrayList<>(v)));
     long tokens = from.tokens();
-    long peak = Pointer.physicalBytes();
+    System.gc(); // earlier runs' arrays are garbage now: do not count them against this one
+    long peak = memoryInUse();
     Path checkpoint = store != null && store.exists() ? store.directory() : null;
     TrainingState state = from;
     long startNanos = System.nanoTime();
@@ -109,7 +111,7 @@ public final class TrainingLoop {
         }
         tokens += b.realTokens();
         progress.step(step, b.realTokens(), loss);
-        peak = Math.max(peak, Pointer.physicalBytes());
+        peak = Math.max(peak, memoryInUse());
         if (step % every.log() == 0 || step == c.steps()) {
           curve.add(new CurvePoint(step, tokens, loss, lr.valueAt(step - 1, 0)));
           recordUsage(net, ffnLayers, step, usage);
@@ -122,13 +124,23 @@ public final class TrainingLoop {
         hook.afterStep(net, step);
         if (store != null && every.checkpoint() > 0 && (step % every.checkpoint() == 0 || step == c.steps())
             && finite(net.params())) {
-          checkpoint = store.save(net, state);
+          store.save(net, state);
+          checkpoint = store.directory();
         }
       }
       return new Outcome(state, null, checkpoint, progress.tokensPerSecond(), peak);
     } catch (IOException e) {
       throw new UncheckedIOException(label + ": cannot write a checkpoint to " + store.directory(), e);
     }
+  }
+
+  /**
+   * Off-heap bytes JavaCPP has allocated (ND4J's arrays) plus the heap in use. Not the process's resident
+   * size, which only grows over a compare's successive runs and would charge each arm for the ones before.
+   */
+  private static long memoryInUse() {
+    Runtime rt = Runtime.getRuntime();
+    return Pointer.totalBytes() + rt.totalMemory() - rt.freeMemory();
   }
 
   /** The seed of step {@code step}'s batch: a function of the run's seed and the step only. */
