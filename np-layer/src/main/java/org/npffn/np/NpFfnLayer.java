@@ -2,7 +2,6 @@ package org.npffn.np;
 
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
-import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
 import com.google.common.base.Preconditions;
 import java.util.HashMap;
@@ -16,9 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.moe.Overflow;
 import org.npffn.moe.Routing;
 import org.npffn.moe.TopKRouter;
-import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
-import org.npffn.stack.ffn.FfnWeights;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
@@ -132,9 +129,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       boolean first = row % t == 0;
       points[row] = c.getContextMode() == ContextMode.TOKEN ? real[row] : !first && real[row] && real[row - 1];
     }
-    INDArray ctxIn = contextInput(x, b, t);
-    FfnKernel.Work phi = phiWork(dt, n);
-    FfnKernel.forward(ctxIn, phiWeights(params), FfnActivation.GELU, phi);
+    FfnKernel.Work phi = new ContextEncoder(c, buffers).forward(x, b, t, params);
     // 3. r_t = (r_0 + Σ e_i) / (n_t + 1), or its decayed form                       [N, r]
     scan = ContextAggregator.forward(RowGather.values(phi.y()), points, b, t, c.getContextWidth(),
         RowGather.values(params.get(NpFfn.PRIOR)), lambda());
@@ -169,7 +164,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       }
       // 5. a = gelu(pre) = pre·σ(1.702 pre)
       INDArray sig = buffers.get("sig", dt, n, h);
-      sig.assign(pre).muli(GELU_SLOPE);
+      pre.mul(GELU_SLOPE, sig);
       Nd4j.exec(new Sigmoid(sig, sig));
       INDArray act = buffers.get("act", dt, n, h);
       pre.mul(sig, act);
@@ -189,24 +184,6 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       y.muliColumnVector(rowMask);
     }
     return y;
-  }
-
-  /** [N, d] for TOKEN; [N, 2d] = [h_{t-1}; h_t] for TRANSITION (h_{-1} = 0, unused: t = 0 adds no point). */
-  private INDArray contextInput(INDArray x, int b, int t) {
-    NpFfn c = layerConf();
-    if (c.getContextMode() == ContextMode.TOKEN) {
-      return x;
-    }
-    long d = c.getNIn();
-    INDArray pairs = buffers.get("pairs", x.dataType(), (long) b * t, 2 * d);
-    INDArray p3 = pairs.reshape('c', b, t, 2 * d);
-    INDArray x3 = x.reshape('c', b, t, d);
-    p3.get(all(), all(), interval(d, 2 * d)).assign(x3);
-    p3.get(all(), point(0), interval(0, d)).assign(0);
-    if (t > 1) {
-      p3.get(all(), interval(1, t), interval(0, d)).assign(x3.get(all(), interval(0, t - 1), all()));
-    }
-    return pairs;
   }
 
   private void groupScales(INDArray x, INDArray r, boolean[] real) {
@@ -365,13 +342,13 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     INDArray dGated = buffers.get("dGated", dt, n, h);
     Nd4j.gemm(dy, params.get(NpFfn.W_DOWN), dGated, false, true, 1.0, 0.0);
     // 7. forward was gated = a ⊙ (scale E): dscale = (dgated ⊙ a) E^T, da = dgated ⊙ (scale E)
-    INDArray prod = buffers.get("dGatedAct", dt, n, h).assign(dGated).muli(act);
+    INDArray prod = dGated.mul(act, buffers.get("dGatedAct", dt, n, h));
     INDArray dScaleArr = buffers.get("dScale", dt, n, m);
     Nd4j.gemm(prod, groupMembership(dt), dScaleArr, false, true, 1.0, 0.0);
     double[] dScale = RowGather.values(dScaleArr);
     dGated.muli(buffers.get("expanded", dt, n, h));
     // 5. forward was a = pre·s, s = σ(1.702 pre): dpre = da ⊙ (s + 1.702·a ⊙ (1 - s)), over pre
-    pre.assign(sig).rsubi(1.0).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
+    sig.rsub(1.0, pre).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
     // 4. forward was pre = x Wup + bup + r U
     Nd4j.gemm(x, pre, gradViews.get(NpFfn.W_UP), true, false, 1.0, 0.0);
     ColumnSums.into(pre, gradViews.get(NpFfn.B_UP), buffers);
@@ -432,22 +409,9 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       }
       gradViews.get(NpFfn.DECAY).assign(Nd4j.create(dLambda, new long[] {1, width}, DataType.DOUBLE));
     }
-    // 2-1. forward was e = φ(c): back through φ into the context input, then into x
-    INDArray ctxIn = c.getContextMode() == ContextMode.TOKEN ? x : buffers.get("pairs", dt, n, 2 * d);
-    INDArray dCtx = buffers.get("dCtx", dt, n, c.getContextMode().inputWidth(d));
-    FfnKernel.backward(ctxIn, phiWeights(params), FfnActivation.GELU, phiWork(dt, n),
-        Nd4j.create(de, new long[] {n, width}, DataType.DOUBLE).castTo(dt), phiWeights(gradViews), dCtx, buffers);
-    if (c.getContextMode() == ContextMode.TOKEN) {
-      dx.addi(dCtx);
-    } else {
-      // c_t = [h_{t-1}; h_t]: dh_t += dc_t[d:] + dc_{t+1}[:d]
-      INDArray dc3 = dCtx.reshape('c', b, t, 2 * d);
-      INDArray dx3 = dx.reshape('c', b, t, d);
-      dx3.addi(dc3.get(all(), all(), interval(d, 2 * d)));
-      if (t > 1) {
-        dx3.get(all(), interval(0, t - 1), all()).addi(dc3.get(all(), interval(1, t), interval(0, d)));
-      }
-    }
+    // 2-1. forward was e = φ(c): back through φ into x
+    new ContextEncoder(c, buffers).backward(x, b, t, Nd4j.create(de, new long[] {n, width}, DataType.DOUBLE)
+        .castTo(dt), params, gradViews, dx);
     return dx;
   }
 
@@ -550,15 +514,6 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       }
       e.assign(Nd4j.create(v, new long[] {m, h}, DataType.DOUBLE));
     }, m, h);
-  }
-
-  private FfnKernel.Work phiWork(DataType dt, int n) {
-    NpFfn c = layerConf();
-    return FfnKernel.arrays(buffers, "phi.", dt, n, c.getContextWidth(), c.getContextWidth(), FfnActivation.GELU);
-  }
-
-  private static FfnWeights phiWeights(Map<String, INDArray> table) {
-    return FfnWeights.from(table, NpFfn.PHI_W1, NpFfn.PHI_B1, NpFfn.PHI_W2, NpFfn.PHI_B2);
   }
 
   private static boolean[] realRows(INDArray rowMask, int n) {

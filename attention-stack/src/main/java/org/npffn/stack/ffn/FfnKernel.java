@@ -80,7 +80,7 @@ public final class FfnKernel {
     long h = hid.size(1);
     INDArray z = act == FfnActivation.GELU ? pre : gate(pre, h);
     double a = act == FfnActivation.GELU ? GELU_SLOPE : 1.0;
-    sig.assign(z).muli(a);
+    z.mul(a, sig);
     Nd4j.exec(new Sigmoid(sig, sig));
     z.mul(sig, hid);
     if (act == FfnActivation.SWIGLU) {
@@ -128,16 +128,16 @@ public final class FfnKernel {
     long h = hid.size(1);
     if (act == FfnActivation.GELU) {
       // dpre = dhid ⊙ (s + a·hid ⊙ (1 - s))
-      pre.assign(sig).rsubi(1.0).muli(hid).muli(GELU_SLOPE).addi(sig).muli(dHid);
+      sig.rsub(1.0, pre).muli(hid).muli(GELU_SLOPE).addi(sig).muli(dHid);
     } else {
       // hid = silu(g) ⊙ u: du = dhid ⊙ silu(g); dg = dhid ⊙ u ⊙ (s + silu(g) ⊙ (1 - s))
       INDArray gate = gate(pre, h);
       INDArray up = up(pre, h);
       INDArray silu = work.silu();
       gate.mul(sig, silu);
-      sig.addi(sig.rsub(1.0).muli(silu)); //                     s + silu ⊙ (1 - s)
-      gate.assign(sig).muli(up).muli(dHid);
-      up.assign(silu.muli(dHid));
+      // written over gate, which is no longer needed: no [n, h] temporary
+      sig.rsub(1.0, gate).muli(silu).addi(sig).muli(up).muli(dHid);
+      silu.mul(dHid, up);
     }
   }
 

@@ -1,0 +1,42 @@
+package org.npffn.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.npffn.stack.layers.RowBlockView;
+
+class RowBlockViewTest {
+  /** A flat parameter row holding A [3, 4] then B [2, 4], as a ParamInitializer lays them out. */
+  private final INDArray flat = Nd4j.arange(0, 20).castTo(DataType.DOUBLE).reshape(1, 20);
+  private final INDArray a = flat.reshape(20).get(NDArrayIndex.interval(0, 12)).reshape('c', 3, 4);
+  private final INDArray b = flat.reshape(20).get(NDArrayIndex.interval(12, 20)).reshape('c', 2, 4);
+
+  @Test
+  void lastRowBlockOfAParameterViewHasItsValues() {
+    INDArray last = RowBlockView.rows(b, 1, 2);
+    assertEquals(Nd4j.createFromArray(new double[][] {{16, 17, 18, 19}}), last);
+    INDArray middle = RowBlockView.rows(a, 1, 3);
+    assertEquals(Nd4j.createFromArray(new double[][] {{4, 5, 6, 7}, {8, 9, 10, 11}}), middle);
+  }
+
+  @Test
+  void stackedAdjacentParametersAreOneMatrixSharingTheBuffer() {
+    INDArray both = RowBlockView.stacked(a, b);
+    assertEquals(Nd4j.vstack(a, b), both);
+    both.putScalar(4, 3, -1.0);
+    assertEquals(-1.0, flat.getDouble(0, 19), 0.0);
+    assertEquals(-1.0, b.getDouble(1, 3), 0.0);
+  }
+
+  @Test
+  void refusesArraysThatAreNotNeighbours() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowBlockView.stacked(b, a));
+    assertEquals("stacked: the arrays are not adjacent in one buffer", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> RowBlockView.rows(a, 2, 4));
+  }
+}
