@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 import org.npffn.eval.bench.BenchCase;
 import org.npffn.eval.bench.BenchRunner;
 import org.npffn.eval.bench.BenchSuite;
+import org.npffn.eval.bench.BenchTargets;
 import org.npffn.eval.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,14 +40,25 @@ final class BenchCommand implements Callable<Integer> {
     BenchRunner runner = new BenchRunner(warmup, repeats, System.out);
     double gemm = runner.gemmGflops();
     System.out.printf("%-22s %9s     %7.1f GFLOP/s   float32 1024^3 into a preallocated output%n", "gemm", "", gemm);
-    List<BenchRunner.Row> rows = new ArrayList<>();
+    List<BenchCase> selected = new ArrayList<>();
     for (BenchCase c : BenchSuite.cases()) {
       if (filter.matcher(c.name()).matches()) {
-        rows.add(runner.measure(c));
+        selected.add(c);
+      }
+    }
+    System.out.printf("%d cases interleaved: %d warm-up runs each, then %d timed rounds; medians%n",
+        selected.size(), warmup, repeats);
+    List<BenchRunner.Row> rows = runner.measure(selected);
+    List<BenchTargets.Result> targets = BenchTargets.check(gemm, rows);
+    if (!targets.isEmpty()) {
+      System.out.println();
+      System.out.println("targets (ratios within this run):");
+      for (BenchTargets.Result t : targets) {
+        System.out.println("  " + t);
       }
     }
     if (json != null) {
-      AtomicFiles.writeJson(json, BenchRunner.document(gemm, rows, LocalDate.now().toString()));
+      AtomicFiles.writeJson(json, BenchRunner.document(gemm, rows, targets, LocalDate.now().toString()));
       System.out.println("wrote " + json);
     }
     return 0;

@@ -28,6 +28,12 @@ class BenchCommandTest {
     JsonNode row = doc.get("rows").get(0);
     assertEquals("dense-ffn", row.get("case").asText());
     assertTrue(row.get("median_ms").asDouble() > 0 && row.get("gflops").asDouble() > 0);
+    // only the target that reads dense-ffn alone is checked
+    assertEquals(1, doc.get("targets").size());
+    JsonNode target = doc.get("targets").get(0);
+    assertEquals("dense-ffn GFLOP/s / gemm GFLOP/s", target.get("target").asText());
+    assertEquals(row.get("fraction_of_gemm").asDouble(), target.get("value").asDouble(), 1e-12);
+    assertEquals(target.get("value").asDouble() >= 0.5, target.get("met").asBoolean());
   }
 
   @Test

@@ -134,9 +134,10 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     INDArray ys = work.y();
     ys.getRow(slots).assign(0);
     INDArray y = buffers.get("y", dt, n, d);
-    y.assign(0);
+    RowGather.into(ys, choiceRows(0, slots), y);
+    y.muliColumnVector(gateColumn(0, dt));
     INDArray picked = buffers.get("picked", dt, n, d);
-    for (int j = 0; j < k; j++) {
+    for (int j = 1; j < k; j++) {
       RowGather.into(ys, choiceRows(j, slots), picked);
       y.addi(picked.muliColumnVector(gateColumn(j, dt)));
     }
@@ -276,21 +277,13 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     if (rowMask != null) {
       dy = buffers.get("dyMasked", dt, n, d).assign(dOut).muliColumnVector(rowMask);
     }
-    INDArray dx = buffers.get("dx", dt, n, d);
-    dx.assign(0);
-    if (c.getNShared() > 0) {
-      INDArray dxShared = buffers.get("dxShared", dt, n, d);
-      FfnKernel.backward(x, sharedWeights(params), c.getActivation(), sharedWork(dt, n), dy,
-          sharedWeights(gradViews), dxShared, buffers);
-      dx.addi(dxShared);
-    }
     // 5. forward was y_t = Σ_j g_tj ys[slot(t, j)]: dys[s] = g_s dy[token(s)], dg_s = dy[token(s)] · ys[s]
     INDArray dys = rowsOf(buffers.get("dys", dt, (long) k * n + 1, d), slots);
     RowGather.into(dy, routing.slotToken(), dys);
     INDArray ys = rowsOf(work.y(), slots);
     double[] slotGrad = new double[0];
     if (slots > 0) {
-      INDArray products = rowsOf(buffers.get("dysYs", dt, (long) k * n + 1, d), slots).assign(dys).muli(ys);
+      INDArray products = dys.mul(ys, rowsOf(buffers.get("dysYs", dt, (long) k * n + 1, d), slots));
       slotGrad = products.sum(1).toDoubleVector();
     }
     if (slots > 0) {
@@ -316,9 +309,17 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     }
     // 3. forward was xs = x[slotToken]: dx_t += Σ_j dxs[slot(t, j)] (dropped choices read the zero row)
     dxsAll.getRow(slots).assign(0);
+    INDArray dx = buffers.get("dx", dt, n, d);
+    RowGather.into(dxsAll, choiceRows(0, slots), dx);
     INDArray picked = buffers.get("picked", dt, n, d);
-    for (int j = 0; j < k; j++) {
+    for (int j = 1; j < k; j++) {
       RowGather.into(dxsAll, choiceRows(j, slots), picked);
+      dx.addi(picked);
+    }
+    // 6. shared experts on every token
+    if (c.getNShared() > 0) {
+      FfnKernel.backward(x, sharedWeights(params), c.getActivation(), sharedWork(dt, n), dy,
+          sharedWeights(gradViews), picked, buffers);
       dx.addi(picked);
     }
     // 2-1. gates and balancing losses back to the router logits and weights

@@ -1,0 +1,54 @@
+package org.npffn.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.npffn.eval.bench.BenchRunner.Row;
+import org.npffn.eval.bench.BenchTargets;
+import org.npffn.eval.bench.BenchTargets.Result;
+
+class BenchTargetsTest {
+  private static Row row(String name, double ms, double gflops) {
+    return new Row(name, "", ms, ms, gflops);
+  }
+
+  private static Result find(List<Result> results, String description) {
+    return results.stream().filter(r -> r.target().description().equals(description)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void checksOnlyTargetsWhoseCasesRan() {
+    List<Result> results = BenchTargets.check(200, List.of(row("dense-ffn", 100, 120), row("moe/E=8", 125, 90)));
+    assertEquals(List.of("dense-ffn GFLOP/s / gemm GFLOP/s", "moe/E=8 / dense-ffn"),
+        results.stream().map(r -> r.target().description()).toList());
+    assertEquals(0.6, find(results, "dense-ffn GFLOP/s / gemm GFLOP/s").value(), 1e-12);
+    Result moe = find(results, "moe/E=8 / dense-ffn");
+    assertEquals(1.25, moe.value(), 1e-12);
+    assertTrue(moe.met());
+  }
+
+  @Test
+  void upperAndLowerBoundsEachFailOnTheirSide() {
+    List<Result> results = BenchTargets.check(200, List.of(row("dense-ffn", 100, 90), row("moe/E=8", 140, 1),
+        row("moe-masked/E=8", 400, 1), row("np-infer/k=8", 100, 1), row("np-infer/k=2", 50, 1)));
+    assertFalse(find(results, "dense-ffn GFLOP/s / gemm GFLOP/s").met()); // 0.45 < 0.5
+    assertFalse(find(results, "moe/E=8 / dense-ffn").met()); // 1.4 > 1.3
+    Result masked = find(results, "moe-masked/E=8 / moe/E=8 (speed-up)");
+    assertEquals(400.0 / 140, masked.value(), 1e-12);
+    assertFalse(masked.met()); // 2.86 < 3
+    assertTrue(find(results, "np-infer/k=8 / np-infer/k=2 (speed-up)").met()); // exactly 2
+  }
+
+  @Test
+  void flatnessIsMaxOverMinOfTheFourLengths() {
+    List<Result> results = BenchTargets.check(200, List.of(row("np/T=128", 150, 1), row("np/T=256", 140, 1),
+        row("np/T=512", 160, 1), row("np/T=1024", 180, 1)));
+    Result flat = find(results, "np/T=128..1024 time per token, max / min");
+    assertEquals(180.0 / 140, flat.value(), 1e-12);
+    assertFalse(flat.met());
+    assertEquals(1, results.size());
+  }
+}
