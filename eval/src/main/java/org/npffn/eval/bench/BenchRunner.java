@@ -56,6 +56,7 @@ public final class BenchRunner {
     double[][] ms = new double[cases.size()][repeats];
     for (int round = 0; round < repeats; round++) {
       for (int i = 0; i < cases.size(); i++) {
+        settle();
         long t0 = System.nanoTime();
         double checksum = cases.get(i).run();
         ms[i][round] = (System.nanoTime() - t0) / 1e6;
@@ -71,6 +72,20 @@ public final class BenchRunner {
       rows.add(row);
     }
     return rows;
+  }
+
+  /**
+   * Collects the garbage of the previous run before the next is timed: the masked oracle allocates large
+   * arrays on every run, and their release (a GC, then ND4J's deallocator thread) otherwise lands in whichever
+   * case runs next. Measured: np/T=128, which follows it, took 199 ms against 173 ms for np/T=256.
+   */
+  private static void settle() {
+    System.gc();
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private double[] time(java.util.function.DoubleSupplier work) {
