@@ -1,7 +1,5 @@
 package org.npffn.moe;
 
-import static org.nd4j.linalg.indexing.NDArrayIndex.all;
-import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
 
 import com.google.common.base.Preconditions;
@@ -18,6 +16,7 @@ import org.npffn.stack.ffn.FfnWeights;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
+import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
@@ -126,7 +125,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
       int from = routing.expertOffset()[i];
       int to = routing.expertOffset()[i + 1];
       if (to > from) {
-        FfnKernel.forward(xs.get(interval(from, to), all()), expert(params, i), c.getActivation(),
+        FfnKernel.forward(RowBlockView.rows(xs, from, to), expert(params, i), c.getActivation(),
             work.rows(from, to));
       }
     }
@@ -297,8 +296,8 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
       int to = routing.expertOffset()[i + 1];
       FfnWeights g = expert(gradViews, i);
       if (to > from) {
-        FfnKernel.backward(xs.get(interval(from, to), all()), expert(params, i), c.getActivation(),
-            work.rows(from, to), dys.get(interval(from, to), all()), g, dxsAll.get(interval(from, to), all()),
+        FfnKernel.backward(RowBlockView.rows(xs, from, to), expert(params, i), c.getActivation(),
+            work.rows(from, to), RowBlockView.rows(dys, from, to), g, RowBlockView.rows(dxsAll, from, to),
             buffers);
       } else {
         g.w1().assign(0);
@@ -525,7 +524,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
 
 
   private static INDArray rowsOf(INDArray buffer, int rows) {
-    return buffer.get(interval(0, rows), all());
+    return RowBlockView.rows(buffer, 0, rows);
   }
 
 

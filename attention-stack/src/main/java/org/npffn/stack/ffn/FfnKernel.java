@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.layers.ColumnSums;
+import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.ScratchBuffers;
 
 /**
@@ -39,7 +40,7 @@ public final class FfnKernel {
     }
 
     private static INDArray slice(INDArray a, long from, long to) {
-      return a.get(interval(from, to), all());
+      return RowBlockView.rows(a, from, to);
     }
   }
 
