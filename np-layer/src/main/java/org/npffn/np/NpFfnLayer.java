@@ -21,6 +21,7 @@ import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.ColumnSums;
+import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
@@ -104,8 +105,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     NpFfn c = layerConf();
     long hg = c.groupWidth();
     INDArray act = buffers.get("act", rows.x().dataType(), rows.x().size(0), c.getHidden()); //         [N, h]
-    // slice a copy: ND4J returns an empty array for the last row block of a parameter view
-    INDArray wDown = params.get(NpFfn.W_DOWN).dup('c').get(interval(u * hg, (u + 1) * hg), all()); // [h/M, d]
+    INDArray wDown = RowBlockView.rows(params.get(NpFfn.W_DOWN), u * hg, (u + 1) * hg); //              [h/M, d]
     return act.get(all(), interval(u * hg, (u + 1) * hg)).mmul(wDown); //                             [N, d]
   }
 
@@ -251,10 +251,10 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     RowGather.into(x, routing.slotToken(), xs);
     RowGather.into(r, routing.slotToken(), rs);
     INDArray ys = buffers.get("sys", dt, slots + 1L, d);
-    // parameters copied out of the flat view once per pass: group g owns Wup columns and Wdown rows g·h/M ..
+    // group g owns Wup columns and Wdown rows g·h/M ..: the column blocks are copied out of the flat view once
+    // per pass, the row blocks are views
     INDArray wUp = params.get(NpFfn.W_UP).dup('c');
     INDArray bUp = params.get(NpFfn.B_UP).dup('c');
-    INDArray wDown = params.get(NpFfn.W_DOWN).dup('c');
     INDArray u = c.isContextProjection() ? params.get(NpFfn.U).dup('c') : null;
     double[] slotGate = routing.slotGate().clone();
     if (renormaliseTopK) {
@@ -291,8 +291,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       INDArray sigG = sig.get(interval(from, to), all()).assign(preG).muli(GELU_SLOPE);
       Nd4j.exec(new Sigmoid(sigG, sigG));
       preG.muli(sigG).muliColumnVector(gates.get(interval(from, to), all()));
-      INDArray wDownG = buffers.get("wDown" + g, dt, hg, d).assign(wDown.get(interval(g * hg, (g + 1) * hg), all()));
-      Nd4j.gemm(preG, wDownG, ys.get(interval(from, to), all()), false, false, 1.0, 0.0);
+      INDArray wDownG = RowBlockView.rows(params.get(NpFfn.W_DOWN), g * hg, (g + 1) * hg);
+      Nd4j.gemm(preG, wDownG, RowBlockView.rows(ys, from, to), false, false, 1.0, 0.0);
     }
     ys.getRow(slots).assign(0);
     INDArray y = buffers.get("y", dt, n, d);
