@@ -77,8 +77,16 @@ final class CompareCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  /** Run after every training step of every run; tests replace it to simulate a crash or a divergence. */
-  TrainingLoop.StepHook hook = (net, step) -> { };
+  /** Run after every training step of every run; tests pass one to simulate a crash or a divergence. */
+  private final TrainingLoop.StepHook hook;
+
+  CompareCommand() {
+    this((net, step) -> { });
+  }
+
+  CompareCommand(TrainingLoop.StepHook hook) {
+    this.hook = hook;
+  }
 
   @Override
   public Integer call() throws IOException {

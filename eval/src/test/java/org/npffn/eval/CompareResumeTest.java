@@ -51,11 +51,8 @@ class CompareResumeTest {
     CommandLine.IFactory factory = new CommandLine.IFactory() {
       @Override
       public <K> K create(Class<K> cls) throws Exception {
-        K made = CommandLine.defaultFactory().create(cls);
-        if (made instanceof CompareCommand c) {
-          c.hook = hook;
-        }
-        return made;
+        return cls == CompareCommand.class ? cls.cast(new CompareCommand(hook))
+            : CommandLine.defaultFactory().create(cls);
       }
     };
     return NpEval.run(new PrintWriter(err, true), factory, args.toArray(new String[0]));
