@@ -15,6 +15,18 @@ class BenchTargetsTest {
     return new Row(name, "", ms, ms, gflops);
   }
 
+  @Test
+  void fastestRunsGiveTheirOwnRatioButTheMediansDecide() {
+    List<Result> results = BenchTargets.check(200, List.of(new Row("dense-ffn", "", 100, 90, 120),
+        new Row("moe/E=8", "", 140, 108, 1)));
+    Result moe = find(results, "moe/E=8 / dense-ffn");
+    assertEquals(1.4, moe.value(), 1e-12);
+    assertEquals(1.2, moe.fastestValue(), 1e-12);
+    assertFalse(moe.met());
+    // GFLOP/s of the fastest run: 120 · 100 / 90
+    assertEquals(120.0 * 100 / 90 / 200, find(results, "dense-ffn GFLOP/s / gemm GFLOP/s").fastestValue(), 1e-12);
+  }
+
   private static Result find(List<Result> results, String description) {
     return results.stream().filter(r -> r.target().description().equals(description)).findFirst().orElseThrow();
   }

@@ -142,6 +142,7 @@ public final class BenchRunner {
       m.put("target", t.target().description());
       m.put("issue", t.target().issue());
       m.put("value", t.value());
+      m.put("value_fastest_runs", t.fastestValue());
       m.put("bound", t.target().bound());
       m.put("met", t.met());
       checked.add(m);

@@ -24,19 +24,30 @@ public final class BenchTargets {
   public record Target(String description, String issue, double bound, boolean atMost, List<String> cases,
       ToDoubleFunction<Measured> value) {}
 
-  /** What a target reads: the run's gemm speed and each case's row. */
-  public record Measured(double gemmGflops, Map<String, BenchRunner.Row> rows) {
+  /**
+   * What a target reads: the run's gemm speed and each case's row, by its median time or, with
+   * {@code fastest}, by its fastest run.
+   */
+  public record Measured(double gemmGflops, Map<String, BenchRunner.Row> rows, boolean fastest) {
     double ms(String name) {
-      return rows.get(name).medianMs();
+      return fastest ? rows.get(name).minMs() : rows.get(name).medianMs();
+    }
+
+    double gflops(String name) {
+      BenchRunner.Row r = rows.get(name);
+      return r.gflops() * r.medianMs() / ms(name);
     }
   }
 
-  /** A checked target. */
-  public record Result(Target target, double value, boolean met) {
+  /**
+   * A checked target: {@code value} from the medians decides {@code met}; {@code fastestValue} is the same
+   * ratio from each case's fastest run, which is steadier on a shared machine (noise only adds time).
+   */
+  public record Result(Target target, double value, double fastestValue, boolean met) {
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "%-44s %6.2f  (%s %.2f)  %s", target.description(), value,
-          target.atMost() ? "<=" : ">=", target.bound(), met ? "met" : "NOT MET");
+      return String.format(Locale.ROOT, "%-44s %6.2f  (%s %.2f)  %-8s fastest runs: %.2f", target.description(),
+          value, target.atMost() ? "<=" : ">=", target.bound(), met ? "met" : "NOT MET", fastestValue);
     }
   }
 
@@ -46,7 +57,7 @@ public final class BenchTargets {
   public static List<Target> all() {
     return List.of(
         new Target("dense-ffn GFLOP/s / gemm GFLOP/s", "foundation", 0.5, false, List.of("dense-ffn"),
-            m -> m.rows().get("dense-ffn").gflops() / m.gemmGflops()),
+            m -> m.gflops("dense-ffn") / m.gemmGflops()),
         ratio("moe/E=8", "dense-ffn", "moe-baseline", 1.3),
         ratio("moe/E=64", "dense-ffn", "moe-baseline", 1.6),
         new Target("moe-masked/E=8 / moe/E=8 (speed-up)", "moe-baseline", 3.0, false,
@@ -66,12 +77,13 @@ public final class BenchTargets {
     for (BenchRunner.Row r : rows) {
       byName.put(r.name(), r);
     }
-    Measured measured = new Measured(gemmGflops, byName);
+    Measured medians = new Measured(gemmGflops, byName, false);
+    Measured fastest = new Measured(gemmGflops, byName, true);
     List<Result> out = new ArrayList<>();
     for (Target t : all()) {
       if (byName.keySet().containsAll(t.cases())) {
-        double v = t.value().applyAsDouble(measured);
-        out.add(new Result(t, v, t.atMost() ? v <= t.bound() : v >= t.bound()));
+        double v = t.value().applyAsDouble(medians);
+        out.add(new Result(t, v, t.value().applyAsDouble(fastest), t.atMost() ? v <= t.bound() : v >= t.bound()));
       }
     }
     return out;
