@@ -1,7 +1,5 @@
 package org.npffn.moe;
 
-
-
 import com.google.common.base.Preconditions;
 import java.util.HashMap;
 import java.util.Map;

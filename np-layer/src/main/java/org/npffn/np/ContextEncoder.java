@@ -13,8 +13,8 @@ import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.ScratchBuffers;
 
 /**
- * φ, the encoder of context points: e_t = φ(c_t), an r -> r GELU MLP whose input is h_t (TOKEN) or the pair
- * c_t = [h_{t-1}; h_t] (TRANSITION, h_{-1} = 0).
+ * φ, the encoder of context points: e_t = φ(c_t), a GELU MLP c -> r -> r whose input c_t is h_t (TOKEN) or
+ * the pair [h_{t-1}; h_t] (TRANSITION, h_{-1} = 0).
  *
  * <p>The pair is never built. Its first layer splits as c_t W1 = h_{t-1} W1a + h_t W1b with W1 = [W1a; W1b],
  * so the forward computes x W1a and x W1b on the [N, d] rows and moves the first product down one position
