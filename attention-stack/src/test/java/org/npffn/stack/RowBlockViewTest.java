@@ -25,18 +25,7 @@ class RowBlockViewTest {
   }
 
   @Test
-  void stackedAdjacentParametersAreOneMatrixSharingTheBuffer() {
-    INDArray both = RowBlockView.stacked(a, b);
-    assertEquals(Nd4j.vstack(a, b), both);
-    both.putScalar(4, 3, -1.0);
-    assertEquals(-1.0, flat.getDouble(0, 19), 0.0);
-    assertEquals(-1.0, b.getDouble(1, 3), 0.0);
-  }
-
-  @Test
-  void refusesArraysThatAreNotNeighbours() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowBlockView.stacked(b, a));
-    assertEquals("stacked: the arrays are not adjacent in one buffer", e.getMessage());
+  void refusesRowsOutsideTheMatrix() {
     assertThrows(IllegalArgumentException.class, () -> RowBlockView.rows(a, 2, 4));
   }
 }

@@ -72,14 +72,11 @@ final class ContextEncoder {
     FfnWeights g = weights(gradViews);
     FfnKernel.outputProjectionBackward(w, phi, de, g, buffers);
     FfnKernel.activationBackward(FfnActivation.GELU, phi);
-    INDArray dpre = phi.pre(); //                                                          [N, r]
     if (conf.getContextMode() == ContextMode.TOKEN) {
-      // forward was pre = x W1 + b1
-      Nd4j.gemm(x, dpre, g.w1(), true, false, 1.0, 0.0);
-      ColumnSums.into(dpre, g.b1(), buffers);
-      Nd4j.gemm(dpre, w.w1(), dx, false, true, 1.0, 1.0);
+      FfnKernel.inputProjectionBackward(x, w, phi, g, dx, true, buffers);
       return;
     }
+    INDArray dpre = phi.pre(); //                                                          [N, r]
     // forward was pre_t = h_{t-1} W1a + h_t W1b + b1: the h_s W1a term reaches pre_{s+1}
     INDArray padded = buffers.get("phi.dprePadded", dt, n + 1L, conf.getContextWidth());
     RowBlockView.rows(padded, 0, n).assign(dpre);

@@ -145,10 +145,16 @@ public final class FfnKernel {
   /** 1. forward was pre = x W1 + b1: dW1 = x^T dpre, db1 = sum_rows dpre, dx = dpre W1^T (dx may be null). */
   public static void inputProjectionBackward(INDArray x, FfnWeights w, Work work, FfnWeights g, INDArray dx,
       ScratchBuffers buffers) {
+    inputProjectionBackward(x, w, work, g, dx, false, buffers);
+  }
+
+  /** The same, adding dpre W1^T to dx instead of overwriting it when {@code addToDx}. */
+  public static void inputProjectionBackward(INDArray x, FfnWeights w, Work work, FfnWeights g, INDArray dx,
+      boolean addToDx, ScratchBuffers buffers) {
     Nd4j.gemm(x, work.pre(), g.w1(), true, false, 1.0, 0.0);
     ColumnSums.into(work.pre(), g.b1(), buffers);
     if (dx != null) {
-      Nd4j.gemm(work.pre(), w.w1(), dx, false, true, 1.0, 0.0);
+      Nd4j.gemm(work.pre(), w.w1(), dx, false, true, 1.0, addToDx ? 1.0 : 0.0);
     }
   }
 

@@ -160,19 +160,21 @@ public final class ArmRunner {
   }
 
   private static void setShuffle(ComputationGraph net, List<String> ffnLayers, boolean shuffle) {
-    for (String name : ffnLayers) {
-      if (net.getLayer(name) instanceof NpFfnLayer np) {
-        np.setShuffleContext(shuffle);
-      }
-    }
+    npLayers(net, ffnLayers).forEach(np -> np.setShuffleContext(shuffle));
   }
 
   private static void setTopK(ComputationGraph net, List<String> ffnLayers, int k, boolean renormalise) {
+    npLayers(net, ffnLayers).forEach(np -> np.setInferenceTopK(k, renormalise));
+  }
+
+  private static List<NpFfnLayer> npLayers(ComputationGraph net, List<String> ffnLayers) {
+    List<NpFfnLayer> out = new ArrayList<>();
     for (String name : ffnLayers) {
       if (net.getLayer(name) instanceof NpFfnLayer np) {
-        np.setInferenceTopK(k, renormalise);
+        out.add(np);
       }
     }
+    return out;
   }
 
   private static List<LayerResult> layers(ComputationGraph net, List<String> ffnLayers, TrainingState st,
