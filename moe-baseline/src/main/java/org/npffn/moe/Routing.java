@@ -34,4 +34,20 @@ public record Routing(int tokens, int k, int experts, int realTokens, int[] choi
   public int load(int e) {
     return expertOffset[e + 1] - expertOffset[e];
   }
+
+  /** The largest load of any expert (0 with no slots). */
+  public int maxLoad() {
+    int max = 0;
+    for (int e = 0; e < experts; e++) {
+      max = Math.max(max, load(e));
+    }
+    return max;
+  }
+
+  /** The experts by descending load, ties to the lower index: the order in which parallel workers take them. */
+  public int[] expertsByLoad() {
+    return java.util.stream.IntStream.range(0, experts).boxed()
+        .sorted(java.util.Comparator.comparingInt((Integer e) -> -load(e)).thenComparingInt(e -> e))
+        .mapToInt(Integer::intValue).toArray();
+  }
 }

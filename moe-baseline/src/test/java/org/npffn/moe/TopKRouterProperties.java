@@ -122,4 +122,26 @@ class TopKRouterProperties {
       }
     }
   }
+
+  @Property(tries = 200)
+  void expertsByLoadListsEveryExpertOnceBusiestFirst(@ForAll @IntRange(min = 1, max = 60) int n,
+      @ForAll @IntRange(min = 1, max = 9) int experts, @ForAll @IntRange(min = 1, max = 4) int k,
+      @ForAll boolean padding, @ForAll long seed) {
+    Case c = randomCase(seed, n, experts, k, padding, true);
+    Routing r = TopKRouter.route(c.scores(), c.scores(), c.real(), experts, c.k(), Integer.MAX_VALUE,
+        Overflow.DROP, true);
+    int[] order = r.expertsByLoad();
+    assertEquals(experts, java.util.Arrays.stream(order).distinct().count());
+    int max = 0;
+    for (int i = 0; i < experts; i++) {
+      max = Math.max(max, r.load(i));
+      if (i > 0) {
+        int prev = order[i - 1];
+        int cur = order[i];
+        assertTrue(r.load(prev) > r.load(cur) || (r.load(prev) == r.load(cur) && prev < cur),
+            "expert " + prev + " (load " + r.load(prev) + ") before " + cur + " (load " + r.load(cur) + ")");
+      }
+    }
+    assertEquals(max, r.maxLoad());
+  }
 }

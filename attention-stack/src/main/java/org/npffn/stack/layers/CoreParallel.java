@@ -1,0 +1,122 @@
+package org.npffn.stack.layers;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs the independent parts of one layer step (MoE experts, row blocks of the FFN) on every core, each part
+ * on one thread with single-threaded BLAS.
+ *
+ * <p>Why: with ND4J's elementwise ops on one thread (the launcher's OMP_NUM_THREADS=1, see NpEval) a second
+ * core idles through every activation and bias step, and a small gemm split over two BLAS threads spends
+ * much of its time in the threads waiting for each other (sched_yield was ~20% of the layer thread's samples
+ * at E = 64 under perf, measured). Parts on Java threads keep both cores busy with no hand-off inside a
+ * product. BLAS is set to one thread for the duration and restored after: OpenBLAS's thread count is one
+ * process-wide setting, so a step of this kind must not overlap another thread's large gemm (DL4J runs a
+ * network's layers one after another).
+ *
+ * <p>The calling thread claims parts too, and helpers come from the common ForkJoinPool; a helper that
+ * starts late finds nothing left to claim, so a busy pool costs speed, never progress. Parts must write to
+ * disjoint arrays and must not create ScratchBuffers entries (size them before).
+ */
+public final class CoreParallel {
+  private final int workers;
+
+  /** At most {@code workers} threads at a time, the caller included; 1 runs every part on the caller. */
+  public CoreParallel(int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers = " + workers + " must be at least 1");
+    }
+    this.workers = workers;
+  }
+
+  /** One worker per core of this machine, or -Dnpffn.workers=n (1 runs every part on the calling thread). */
+  public static CoreParallel perCore() {
+    return new CoreParallel(Integer.getInteger("npffn.workers", Runtime.getRuntime().availableProcessors()));
+  }
+
+  public int workers() {
+    return workers;
+  }
+
+  /**
+   * Runs {@code part.accept(order[i])} for every i, largest parts first if {@code order} lists them so
+   * (parts are claimed in order, so the long ones do not come last). Returns when every part has run;
+   * rethrows the first failure.
+   */
+  public void run(int[] order, IntConsumer part) {
+    int helpers = Math.min(workers, order.length) - 1;
+    if (helpers <= 0) {
+      for (int p : order) {
+        part.accept(p);
+      }
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(order.length);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Runnable claim = () -> {
+      for (int i = next.getAndIncrement(); i < order.length; i = next.getAndIncrement()) {
+        try {
+          if (failure.get() == null) {
+            part.accept(order[i]);
+          }
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+        } finally {
+          done.countDown();
+        }
+      }
+    };
+    int blasThreads = Nd4j.factory().blas().getMaxThreads();
+    Nd4j.factory().blas().setMaxThreads(1);
+    try {
+      for (int h = 0; h < helpers; h++) {
+        ForkJoinPool.commonPool().execute(claim);
+      }
+      claim.run();
+      awaitUninterruptibly(done);
+    } finally {
+      Nd4j.factory().blas().setMaxThreads(blasThreads);
+    }
+    Throwable t = failure.get();
+    if (t instanceof RuntimeException r) {
+      throw r;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    if (t != null) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** Waits for every claimed part: returning while a helper still writes would hand out half-written arrays. */
+  private static void awaitUninterruptibly(CountDownLatch done) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        done.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Runs parts 0 .. parts-1 in that order. */
+  public void run(int parts, IntConsumer part) {
+    int[] order = new int[parts];
+    for (int i = 0; i < parts; i++) {
+      order[i] = i;
+    }
+    run(order, part);
+  }
+}
