@@ -27,11 +27,11 @@ public final class TopKRouter {
     int n = real.length;
     // NEXT_BEST with finite capacity may walk a token's whole ranking; otherwise its top k is enough.
     int depth = overflow == Overflow.NEXT_BEST && capacity < Integer.MAX_VALUE ? experts : k;
-    int[] ranking = new int[n * experts];
+    int[] ranking = new int[n * depth]; //               per token its first depth experts, best first
     int realTokens = 0;
     for (int t = 0; t < n; t++) {
       if (real[t]) {
-        rank(selection, t, experts, depth, ranking);
+        rank(selection, t, experts, depth, ranking, t * depth);
         realTokens++;
       }
     }
@@ -48,15 +48,15 @@ public final class TopKRouter {
         if (!real[t]) {
           continue;
         }
-        int e = ranking[t * experts + j];
+        int e = ranking[t * depth + j];
         selected[e]++;
         if (load[e] >= capacity && overflow == Overflow.NEXT_BEST) {
           // spill down this token's ranking, past its top k, to the first expert with room
-          while (nextRank[t] < depth && load[ranking[t * experts + nextRank[t]]] >= capacity) {
+          while (nextRank[t] < depth && load[ranking[t * depth + nextRank[t]]] >= capacity) {
             nextRank[t]++;
           }
           if (nextRank[t] < depth) {
-            e = ranking[t * experts + nextRank[t]++];
+            e = ranking[t * depth + nextRank[t]++];
           }
         }
         choiceExpert[t * k + j] = e;
@@ -114,22 +114,22 @@ public final class TopKRouter {
 
   /**
    * The first {@code depth} experts of token t by descending score, ties to the lower index, into
-   * ranking[t·E ..]: a bounded insertion sort, O(E·depth).
+   * ranking[out ..]: a bounded insertion sort, O(E·depth).
    */
-  private static void rank(double[] score, int t, int experts, int depth, int[] ranking) {
+  private static void rank(double[] score, int t, int experts, int depth, int[] ranking, int out) {
     int base = t * experts;
     int size = 0;
     for (int e = 0; e < experts; e++) {
       double s = score[base + e];
-      if (size == depth && !(s > score[base + ranking[base + size - 1]])) {
+      if (size == depth && !(s > score[base + ranking[out + size - 1]])) {
         continue;
       }
       int i = size < depth ? size++ : depth - 1;
-      while (i > 0 && score[base + ranking[base + i - 1]] < s) {
-        ranking[base + i] = ranking[base + i - 1];
+      while (i > 0 && score[base + ranking[out + i - 1]] < s) {
+        ranking[out + i] = ranking[out + i - 1];
         i--;
       }
-      ranking[base + i] = e;
+      ranking[out + i] = e;
     }
   }
 }
