@@ -1,5 +1,6 @@
 package org.npffn.stack;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -70,6 +71,14 @@ class CoreParallelTest {
         }));
     assertSame(boom, thrown);
     assertEquals(before, Nd4j.factory().blas().getMaxThreads());
+  }
+
+  @Test
+  void rowBlocksCoverTheRowsOncePerWorkerAndNeverBelowTheMinimum() {
+    assertArrayEquals(new long[] {0, 600, 1200}, new CoreParallel(2).rowBlocks(1200, 512));
+    assertArrayEquals(new long[] {0, 1000}, new CoreParallel(2).rowBlocks(1000, 512));
+    assertArrayEquals(new long[] {0, 3, 6, 10}, new CoreParallel(3).rowBlocks(10, 1));
+    assertArrayEquals(new long[] {0, 0}, new CoreParallel(2).rowBlocks(0, 512));
   }
 
   @Test

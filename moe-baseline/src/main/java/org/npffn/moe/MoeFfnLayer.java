@@ -32,6 +32,8 @@ import org.npffn.stack.layers.SequenceRows;
  */
 public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting, UnitOutputs {
   /** The router state of the last forward pass, for the backward. */
+  /** Row blocks below this size are not worth a hand-off between cores. */
+  private static final long MIN_BLOCK_ROWS = 512;
   private final CoreParallel cores = CoreParallel.perCore();
   private RouterState router;
   private Routing routing;
@@ -117,7 +119,8 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     // 3. dispatch: xs = x[slotToken], rows in expert order                     [S, d]
     int slots = routing.slots();
     INDArray xs = rowsOf(buffers.get("xs", dt, (long) k * n + 1, d), slots);
-    RowGather.into(x, routing.slotToken(), xs);
+    long[] slotCut = cores.rowBlocks(slots, MIN_BLOCK_ROWS);
+    cores.run(slotCut.length - 1, p -> RowGather.into(x, part(routing.slotToken(), slotCut, p), block(xs, slotCut, p)));
     // 4. experts: expert i runs on its block of rows; ys = FFN_i(xs)           [S, d]
     //    (the whole kernel per expert: its arrays are still in cache for the activation; running the
     //    activation once over all slots measured 5-15% slower)
@@ -135,13 +138,24 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     INDArray ys = work.y();
     ys.getRow(slots).assign(0);
     INDArray y = buffers.get("y", dt, n, d);
-    RowGather.into(ys, choiceRows(0, slots), y);
-    y.muliColumnVector(gateColumn(0, dt));
     INDArray picked = buffers.get("picked", dt, n, d);
-    for (int j = 1; j < k; j++) {
-      RowGather.into(ys, choiceRows(j, slots), picked);
-      y.addi(picked.muliColumnVector(gateColumn(j, dt)));
+    int[][] choice = new int[k][];
+    INDArray[] gate = new INDArray[k];
+    for (int j = 0; j < k; j++) {
+      choice[j] = choiceRows(j, slots);
+      gate[j] = gateColumn(j, dt);
     }
+    long[] tokenCut = cores.rowBlocks(n, MIN_BLOCK_ROWS);
+    cores.run(tokenCut.length - 1, p -> {
+      INDArray yp = block(y, tokenCut, p);
+      RowGather.into(ys, part(choice[0], tokenCut, p), yp);
+      yp.muliColumnVector(block(gate[0], tokenCut, p));
+      for (int j = 1; j < k; j++) {
+        INDArray pp = block(picked, tokenCut, p);
+        RowGather.into(ys, part(choice[j], tokenCut, p), pp);
+        yp.addi(pp.muliColumnVector(block(gate[j], tokenCut, p)));
+      }
+    });
     // 6. shared experts on every token
     if (c.getNShared() > 0) {
       FfnKernel.Work shared = sharedWork(dt, n);
@@ -279,21 +293,39 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     }
     // 5. forward was y_t = Σ_j g_tj ys[slot(t, j)]: dys[s] = g_s dy[token(s)], dg_s = dy[token(s)] · ys[s]
     INDArray dys = rowsOf(buffers.get("dys", dt, (long) k * n + 1, d), slots);
-    RowGather.into(dy, routing.slotToken(), dys);
     INDArray ys = rowsOf(work.y(), slots);
-    double[] slotGrad = new double[0];
-    if (slots > 0) {
-      INDArray products = dys.mul(ys, rowsOf(buffers.get("dysYs", dt, (long) k * n + 1, d), slots));
-      slotGrad = products.sum(1).toDoubleVector();
-    }
-    if (slots > 0) {
-      dys.muliColumnVector(Nd4j.createFromArray(routing.slotGate()).castTo(dt).reshape(slots, 1));
-    }
-    // 4. experts, in reverse; an expert with no tokens has zero gradients
+    INDArray products = rowsOf(buffers.get("dysYs", dt, (long) k * n + 1, d), slots);
+    INDArray slotGateColumn = slots == 0 ? null : Nd4j.create(routing.slotGate(), new long[] {slots, 1}, dt);
+    INDArray dyRows = dy;
+    double[] slotGrad = new double[slots];
+    long[] slotCut = cores.rowBlocks(slots, MIN_BLOCK_ROWS);
+    cores.run(slotCut.length - 1, p -> {
+      if (slotCut[p + 1] == slotCut[p]) {
+        return;
+      }
+      INDArray dysP = block(dys, slotCut, p);
+      RowGather.into(dyRows, part(routing.slotToken(), slotCut, p), dysP);
+      double[] grad = dysP.mul(block(ys, slotCut, p), block(products, slotCut, p)).sum(1).toDoubleVector();
+      System.arraycopy(grad, 0, slotGrad, (int) slotCut[p], grad.length);
+      dysP.muliColumnVector(block(slotGateColumn, slotCut, p));
+    });
+    // 4. experts, in reverse; an expert with no tokens has zero gradients. The router's backward (2-1 below)
+    //    needs only the gate gradients, so it runs as one more part beside them, into its own dx term.
     INDArray xs = rowsOf(buffers.get("xs", dt, (long) k * n + 1, d), slots);
     INDArray dxsAll = buffers.get("dxs", dt, (long) k * n + 1, d);
-    buffers.ones(dt, routing.maxLoad()); // sized here: the parts below only read it
-    cores.run(routing.expertsByLoad(), i -> {
+    INDArray dxRouter = buffers.get("dxRouter", dt, n, d);
+    if (c.getRouterRank() > 0) {
+      buffers.get("routerDu", dt, n, c.getRouterRank()); // created here: the parts below only read buffers
+    }
+    buffers.ones(dt, routing.maxLoad());
+    int[] parts = new int[e + 1];
+    parts[0] = e; //                                                  the router's part, taken first
+    System.arraycopy(routing.expertsByLoad(), 0, parts, 1, e);
+    cores.run(parts, i -> {
+      if (i == e) {
+        routerBackward(x, routerLogitGrad(choiceGrad(slotGrad)), gradViews, dxRouter);
+        return;
+      }
       int from = routing.expertOffset()[i];
       int to = routing.expertOffset()[i + 1];
       FfnWeights g = expert(gradViews, i);
@@ -311,29 +343,42 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     // 3. forward was xs = x[slotToken]: dx_t += Σ_j dxs[slot(t, j)] (dropped choices read the zero row)
     dxsAll.getRow(slots).assign(0);
     INDArray dx = buffers.get("dx", dt, n, d);
-    RowGather.into(dxsAll, choiceRows(0, slots), dx);
     INDArray picked = buffers.get("picked", dt, n, d);
-    for (int j = 1; j < k; j++) {
-      RowGather.into(dxsAll, choiceRows(j, slots), picked);
-      dx.addi(picked);
+    int[][] choice = new int[k][];
+    for (int j = 0; j < k; j++) {
+      choice[j] = choiceRows(j, slots);
     }
+    long[] tokenCut = cores.rowBlocks(n, MIN_BLOCK_ROWS);
+    cores.run(tokenCut.length - 1, p -> {
+      INDArray dxP = block(dx, tokenCut, p);
+      RowGather.into(dxsAll, part(choice[0], tokenCut, p), dxP);
+      for (int j = 1; j < k; j++) {
+        INDArray pp = block(picked, tokenCut, p);
+        RowGather.into(dxsAll, part(choice[j], tokenCut, p), pp);
+        dxP.addi(pp);
+      }
+      dxP.addi(block(dxRouter, tokenCut, p));
+    });
     // 6. shared experts on every token
     if (c.getNShared() > 0) {
       FfnKernel.backward(x, sharedWeights(params), c.getActivation(), sharedWork(dt, n), dy,
           sharedWeights(gradViews), picked, buffers);
       dx.addi(picked);
     }
-    // 2-1. gates and balancing losses back to the router logits and weights
-    double[] choiceGrad = new double[n * k];
-    for (int ch = 0; ch < n * k; ch++) {
-      int s = routing.choiceSlot()[ch];
-      choiceGrad[ch] = s < 0 ? 0 : slotGrad[s];
-    }
-    routerBackward(x, routerLogitGrad(choiceGrad), gradViews, dx);
     if (c.isLossFreeBalancing()) {
       updateBalanceBias(gradViews.get(MoeFfn.BALANCE_BIAS));
     }
     return dx;
+  }
+
+  /** 2-1. Per choice (t, j): dL/dg_tj, the gradient of its slot's gate (0 when dropped or padding). */
+  private double[] choiceGrad(double[] slotGrad) {
+    int[] choiceSlot = routing.choiceSlot();
+    double[] choiceGrad = new double[choiceSlot.length];
+    for (int ch = 0; ch < choiceSlot.length; ch++) {
+      choiceGrad[ch] = choiceSlot[ch] < 0 ? 0 : slotGrad[choiceSlot[ch]];
+    }
+    return choiceGrad;
   }
 
   /** dL/dlogits [N·E] from the gate gradients, the aux loss and the z-loss. */
@@ -402,7 +447,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     return dh;
   }
 
-  /** Logit gradient [N·E] into the router (and noise) weight gradients, and into dx. */
+  /** Logit gradient [N·E] into the router (and noise) weight gradients, and the router's term of dx (written). */
   private void routerBackward(INDArray x, double[] dLogits, Map<String, INDArray> gradViews, INDArray dx) {
     MoeFfn c = layerConf();
     int n = routing.tokens();
@@ -410,9 +455,9 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     DataType dt = x.dataType();
     INDArray dl = Nd4j.create(dLogits, new long[] {n, e}, dt);
     if (c.getRouterRank() == 0) {
-      // forward was logits = x Wr: dWr = x^T dl, dx += dl Wr^T
+      // forward was logits = x Wr: dWr = x^T dl, dx = dl Wr^T
       Nd4j.gemm(x, dl, gradViews.get(MoeFfn.ROUTER), true, false, 1.0, 0.0);
-      Nd4j.gemm(dl, params.get(MoeFfn.ROUTER), dx, false, true, 1.0, 1.0);
+      Nd4j.gemm(dl, params.get(MoeFfn.ROUTER), dx, false, true, 1.0, 0.0);
     } else {
       // forward was u = x Wr1, logits = u Wr2
       INDArray u = buffers.get("routerU", dt, n, c.getRouterRank());
@@ -420,7 +465,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
       INDArray du = buffers.get("routerDu", dt, n, c.getRouterRank());
       Nd4j.gemm(dl, params.get(MoeFfn.ROUTER_UP), du, false, true, 1.0, 0.0);
       Nd4j.gemm(x, du, gradViews.get(MoeFfn.ROUTER_DOWN), true, false, 1.0, 0.0);
-      Nd4j.gemm(du, params.get(MoeFfn.ROUTER_DOWN), dx, false, true, 1.0, 1.0);
+      Nd4j.gemm(du, params.get(MoeFfn.ROUTER_DOWN), dx, false, true, 1.0, 0.0);
     }
     if (c.isNoisy()) {
       INDArray gNoise = gradViews.get(MoeFfn.NOISE);
@@ -525,6 +570,16 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     return Nd4j.create(g, new long[] {g.length, 1}, dt);
   }
 
+
+  /** Block p of the rows of a contiguous matrix, cut by {@link CoreParallel#rowBlocks}. */
+  private static INDArray block(INDArray m, long[] cut, int p) {
+    return RowBlockView.rows(m, cut[p], cut[p + 1]);
+  }
+
+  /** Block p of an index array, cut by {@link CoreParallel#rowBlocks}. */
+  private static int[] part(int[] index, long[] cut, int p) {
+    return Arrays.copyOfRange(index, (int) cut[p], (int) cut[p + 1]);
+  }
 
   private static INDArray rowsOf(INDArray buffer, int rows) {
     return RowBlockView.rows(buffer, 0, rows);

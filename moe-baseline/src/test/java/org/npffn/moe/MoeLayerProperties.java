@@ -86,6 +86,49 @@ class MoeLayerProperties {
     }
   }
 
+  /**
+   * With 1,200 tokens the dispatch, combine and gate-gradient steps run in two row blocks and the router's
+   * backward beside the experts (CoreParallel); the same layer on one worker must give the same numbers.
+   */
+  @Property(tries = 4, seed = "20261201")
+  void oneWorkerPerCoreGivesTheSameOutputsAndGradientsAsOneWorker(@ForAll Gating gating,
+      @ForAll @IntRange(min = 0, max = 1) int shared, @ForAll @IntRange(min = 0, max = 3) int routerRank,
+      @ForAll boolean masked, @ForAll long seed) {
+    MoeFfn conf = base(5, 2).gating(gating).nShared(shared).routerRank(routerRank).auxLossWeight(0.01)
+        .zLossWeight(0.001).build();
+    int t = 300;
+    Layer parallel = MoeNets.layer(conf, C, t, seed);
+    Layer single;
+    String before = System.getProperty("npffn.workers");
+    System.setProperty("npffn.workers", "1");
+    try {
+      single = MoeNets.layer(conf, C, t, seed);
+    } finally {
+      if (before == null) {
+        System.clearProperty("npffn.workers");
+      } else {
+        System.setProperty("npffn.workers", before);
+      }
+    }
+    for (Map.Entry<String, INDArray> en : parallel.paramTable().entrySet()) {
+      single.getParam(en.getKey()).assign(en.getValue());
+    }
+    Random rng = new Random(seed);
+    INDArray x = gaussian(rng, 4, t, C);
+    INDArray mask = masked ? TestNets.rightPaddedMask(t, t, 250, 280, 300) : null;
+    INDArray dy = gaussian(rng, 4, t, C);
+    INDArray y1 = MoeNets.forward(single, x, mask, true).dup();
+    Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray> g1 = MoeNets.backward(single, dy);
+    INDArray y2 = MoeNets.forward(parallel, x, mask, true).dup();
+    Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray> g2 = MoeNets.backward(parallel, dy);
+    assertTrue(y2.equalsWithEps(y1, 1e-12), "forward differs by " + y2.sub(y1).amaxNumber());
+    assertTrue(g2.getSecond().equalsWithEps(g1.getSecond(), 1e-12), "dx differs");
+    for (String key : g1.getFirst().gradientForVariable().keySet()) {
+      assertTrue(g2.getFirst().getGradientFor(key).equalsWithEps(g1.getFirst().getGradientFor(key), 1e-12),
+          "gradient of " + key + " differs");
+    }
+  }
+
   @Property(tries = 15, seed = "20261124")
   void oneExpertTopOneEqualsADenseFfnForwardAndBackward(@ForAll FfnActivation act, @ForAll boolean renorm,
       @ForAll boolean masked, @ForAll long seed) {
