@@ -27,21 +27,21 @@ public final class ContextAggregator {
     double[] r = new double[n * width];
     double[] s = new double[n * width];
     double[] w = new double[n * width];
+    double[] l = decay(lambda, width);
     for (int b = 0; b < batch; b++) {
-      for (int j = 0; j < width; j++) {
-        double sj = prior[j];
-        double wj = 1;
-        double l = lambda == null ? 1 : lambda[j];
-        for (int t = 0; t < length; t++) {
-          int row = b * length + t;
-          int at = row * width + j;
-          if (point[row]) {
-            sj = l * sj + e[at];
-            wj = l * wj + 1;
-          }
-          s[at] = sj;
-          w[at] = wj;
-          r[at] = sj / wj;
+      // position by position, all channels at once: the inner loop runs over contiguous memory
+      for (int t = 0; t < length; t++) {
+        int row = b * length + t;
+        int at = row * width;
+        boolean adds = point[row];
+        for (int j = 0; j < width; j++) {
+          double sPrev = t == 0 ? prior[j] : s[at - width + j];
+          double wPrev = t == 0 ? 1 : w[at - width + j];
+          double sj = adds ? l[j] * sPrev + e[at + j] : sPrev;
+          double wj = adds ? l[j] * wPrev + 1 : wPrev;
+          s[at + j] = sj;
+          w[at + j] = wj;
+          r[at + j] = sj / wj;
         }
       }
     }
@@ -51,33 +51,51 @@ public final class ContextAggregator {
   /** Gradients of the scan: dL/de [N·r] (into {@code de}), dL/dr_0 and dL/dλ [r] (accumulated into). */
   public static void backward(Scan scan, double[] dr, boolean[] point, int batch, int length, int width,
       double[] prior, double[] lambda, double[] de, double[] dPrior, double[] dLambda) {
+    double[] l = decay(lambda, width);
+    double[] s = scan.s();
+    double[] w = scan.w();
+    double[] gs = new double[width];
+    double[] gw = new double[width];
     for (int b = 0; b < batch; b++) {
-      for (int j = 0; j < width; j++) {
-        double l = lambda == null ? 1 : lambda[j];
-        double gs = 0;
-        double gw = 0;
-        for (int t = length - 1; t >= 0; t--) {
-          int row = b * length + t;
-          int at = row * width + j;
+      java.util.Arrays.fill(gs, 0);
+      java.util.Arrays.fill(gw, 0);
+      for (int t = length - 1; t >= 0; t--) {
+        int row = b * length + t;
+        int at = row * width;
+        boolean adds = point[row];
+        for (int j = 0; j < width; j++) {
           // r_t = S_t / W_t
-          gs += dr[at] / scan.w()[at];
-          gw -= dr[at] * scan.s()[at] / (scan.w()[at] * scan.w()[at]);
-          if (point[row]) {
+          double wj = w[at + j];
+          gs[j] += dr[at + j] / wj;
+          gw[j] -= dr[at + j] * s[at + j] / (wj * wj);
+          if (adds) {
             // S_t = λ S_{t-1} + e_t, W_t = λ W_{t-1} + 1
-            de[at] = gs;
-            double sPrev = t == 0 ? prior[j] : scan.s()[at - width];
-            double wPrev = t == 0 ? 1 : scan.w()[at - width];
+            de[at + j] = gs[j];
             if (dLambda != null) {
-              dLambda[j] += gs * sPrev + gw * wPrev;
+              double sPrev = t == 0 ? prior[j] : s[at - width + j];
+              double wPrev = t == 0 ? 1 : w[at - width + j];
+              dLambda[j] += gs[j] * sPrev + gw[j] * wPrev;
             }
-            gs *= l;
-            gw *= l;
+            gs[j] *= l[j];
+            gw[j] *= l[j];
           } else {
-            de[at] = 0;
+            de[at + j] = 0;
           }
         }
-        dPrior[j] += gs; // S_{-1} = r_0 (W_{-1} = 1 is a constant)
+      }
+      for (int j = 0; j < width; j++) {
+        dPrior[j] += gs[j]; // S_{-1} = r_0 (W_{-1} = 1 is a constant)
       }
     }
+  }
+
+  /** λ per channel, all ones for the plain mean. */
+  private static double[] decay(double[] lambda, int width) {
+    if (lambda != null) {
+      return lambda;
+    }
+    double[] ones = new double[width];
+    java.util.Arrays.fill(ones, 1);
+    return ones;
   }
 }
