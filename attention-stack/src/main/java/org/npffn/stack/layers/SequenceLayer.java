@@ -51,6 +51,24 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
    */
   protected abstract INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews);
 
+  /**
+   * Takes the flat vector in the layout {@link #params()} returns, as ComputationGraph.setParams does.
+   * BaseLayer's version reshapes each parameter in 'f' order, which scrambles the c-order matrices of these
+   * layers (a regression test checks that a copied layer computes the same function).
+   */
+  @Override
+  public void setParams(INDArray params) {
+    if (params == paramsFlattened || paramsFlattened == null) {
+      super.setParams(params);
+      return;
+    }
+    if (params.length() != paramsFlattened.length()) {
+      throw new IllegalArgumentException(layerId() + ": setParams got " + params.length() + " values for "
+          + paramsFlattened.length() + " parameters");
+    }
+    paramsFlattened.assign(params.reshape(paramsFlattened.shape()));
+  }
+
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
