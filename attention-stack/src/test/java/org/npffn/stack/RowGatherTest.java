@@ -2,6 +2,9 @@ package org.npffn.stack;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,5 +37,24 @@ class RowGatherTest {
       assertEquals(0.0, big.getDouble(0, 0), 0.0);
       assertEquals(7.0, big.getDouble(2, 1), 0.0);
     }
+  }
+
+  @Test
+  void valuesIntoAGivenArrayRequireItsLength() {
+    INDArray a = Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}});
+    double[] out = new double[4];
+    assertSame(out, RowGather.values(a, out));
+    assertArrayEquals(new double[] {1, 2, 3, 4}, out, 0.0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowGather.values(a, new double[3]));
+    assertEquals("values of 4 elements into an array of 3", e.getMessage());
+  }
+
+  @Test
+  void heapArraysAreReusedByNameAndLength() {
+    org.npffn.stack.layers.ScratchBuffers buffers = new org.npffn.stack.layers.ScratchBuffers();
+    double[] first = buffers.doubles("e", 8);
+    assertSame(first, buffers.doubles("e", 8));
+    assertEquals(5, buffers.doubles("e", 5).length);
+    assertNotSame(first, buffers.doubles("other", 8));
   }
 }

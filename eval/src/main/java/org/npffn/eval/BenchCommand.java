@@ -27,6 +27,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "5", description = "untimed runs per case (default: ${DEFAULT-VALUE})")
   int warmup;
 
+  @Option(names = "--warmup-seconds", defaultValue = "5",
+      description = "and untimed running per case of at least this long, so the JIT's work is done "
+          + "(default: ${DEFAULT-VALUE})")
+  double warmupSeconds;
+
   @Option(names = "--repeats", defaultValue = "10", description = "timed runs per case (default: ${DEFAULT-VALUE})")
   int repeats;
 
@@ -36,8 +41,11 @@ final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--warmup = " + warmup + " must be >= 0 and --repeats = " + repeats
           + " >= 1");
     }
+    if (!(warmupSeconds >= 0)) {
+      throw new IllegalArgumentException("--warmup-seconds = " + warmupSeconds + " must be >= 0");
+    }
     Pattern filter = Pattern.compile(cases);
-    BenchRunner runner = new BenchRunner(warmup, repeats, System.out);
+    BenchRunner runner = new BenchRunner(warmup, warmupSeconds, repeats, System.out);
     double gemm = runner.gemmGflops();
     System.out.printf("%-22s %9s     %7.1f GFLOP/s   float32 1024^3 into a preallocated output%n", "gemm", "", gemm);
     List<BenchCase> selected = new ArrayList<>();
@@ -46,8 +54,8 @@ final class BenchCommand implements Callable<Integer> {
         selected.add(c);
       }
     }
-    System.out.printf("%d cases interleaved: %d warm-up runs each, then %d timed rounds; medians%n",
-        selected.size(), warmup, repeats);
+    System.out.printf("%d cases interleaved: at least %d warm-up runs and %.0f s each, then %d timed rounds; "
+        + "medians%n", selected.size(), warmup, warmupSeconds, repeats);
     List<BenchRunner.Row> rows = runner.measure(selected);
     List<BenchTargets.Result> targets = BenchTargets.check(gemm, rows);
     if (!targets.isEmpty()) {

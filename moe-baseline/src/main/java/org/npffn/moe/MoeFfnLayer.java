@@ -217,23 +217,27 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     // softmax gating balances on the scores themselves; sigmoid gating on the scores normalised per token
     double[] balance = c.getGating() == Gating.SOFTMAX ? scores : new double[n * e];
     double[] z = new double[n];
-    for (int t = 0; t < n; t++) {
-      if (c.getGating() == Gating.SOFTMAX) {
-        double lse = softmaxInto(h, t, e, scores);
-        // without noise h is the logits, and z_t is the same log-sum-exp
-        z[t] = h == logits ? lse : BalanceLosses.logSumExp(logits, t, e);
-      } else {
-        z[t] = BalanceLosses.logSumExp(logits, t, e);
-        double sum = 0;
-        for (int i = 0; i < e; i++) {
-          scores[t * e + i] = sigmoid(h[t * e + i]);
-          sum += scores[t * e + i];
-        }
-        for (int i = 0; i < e; i++) {
-          balance[t * e + i] = scores[t * e + i] / sum;
+    double[] gateInput = h;
+    long[] cut = cores.rowBlocks(n, MIN_BLOCK_ROWS); //      tokens are independent: one block of rows per core
+    cores.run(cut.length - 1, p -> {
+      for (int t = (int) cut[p]; t < cut[p + 1]; t++) {
+        if (c.getGating() == Gating.SOFTMAX) {
+          double lse = softmaxInto(gateInput, t, e, scores);
+          // without noise h is the logits, and z_t is the same log-sum-exp
+          z[t] = gateInput == logits ? lse : BalanceLosses.logSumExp(logits, t, e);
+        } else {
+          z[t] = BalanceLosses.logSumExp(logits, t, e);
+          double sum = 0;
+          for (int i = 0; i < e; i++) {
+            scores[t * e + i] = sigmoid(gateInput[t * e + i]);
+            sum += scores[t * e + i];
+          }
+          for (int i = 0; i < e; i++) {
+            balance[t * e + i] = scores[t * e + i] / sum;
+          }
         }
       }
-    }
+    });
     return new RouterState(logits, noise, noiseLogits, scores, balance, z, null, real);
   }
 

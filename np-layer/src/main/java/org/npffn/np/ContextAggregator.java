@@ -23,10 +23,17 @@ public final class ContextAggregator {
    */
   public static Scan forward(double[] e, boolean[] point, int batch, int length, int width, double[] prior,
       double[] lambda) {
-    int n = batch * length;
-    double[] r = new double[n * width];
-    double[] s = new double[n * width];
-    double[] w = new double[n * width];
+    int size = batch * length * width;
+    return forward(e, point, batch, length, width, prior, lambda,
+        new Scan(new double[size], new double[size], new double[size]));
+  }
+
+  /** The same, written into {@code into} (arrays of N·r), which it returns. */
+  public static Scan forward(double[] e, boolean[] point, int batch, int length, int width, double[] prior,
+      double[] lambda, Scan into) {
+    double[] r = into.r();
+    double[] s = into.s();
+    double[] w = into.w();
     double[] l = decay(lambda, width);
     for (int b = 0; b < batch; b++) {
       // position by position, all channels at once: the inner loop runs over contiguous memory
@@ -45,7 +52,7 @@ public final class ContextAggregator {
         }
       }
     }
-    return new Scan(r, s, w);
+    return into;
   }
 
   /** Gradients of the scan: dL/de [N·r] (into {@code de}), dL/dr_0 and dL/dλ [r] (accumulated into). */

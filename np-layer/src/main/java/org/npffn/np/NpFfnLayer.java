@@ -132,8 +132,10 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     }
     FfnKernel.Work phi = new ContextEncoder(c, buffers).forward(x, b, t, params);
     // 3. r_t = (r_0 + Σ e_i) / (n_t + 1), or its decayed form                       [N, r]
-    scan = ContextAggregator.forward(RowGather.values(phi.y()), points, b, t, c.getContextWidth(),
-        RowGather.values(params.get(NpFfn.PRIOR)), lambda());
+    int size = n * c.getContextWidth();
+    scan = ContextAggregator.forward(RowGather.values(phi.y(), buffers.doubles("e", size)), points, b, t,
+        c.getContextWidth(), RowGather.values(params.get(NpFfn.PRIOR)), lambda(), new ContextAggregator.Scan(
+            buffers.doubles("scan.r", size), buffers.doubles("scan.s", size), buffers.doubles("scan.w", size)));
     double[] rValues = scan.r();
     if (shuffleContext && !training && b > 1) {
       rValues = shuffleSequences(rValues, b, t, c.getContextWidth());
@@ -203,9 +205,9 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     } else {
       Nd4j.gemm(r, params.get(NpFfn.FILM), logits, false, false, 1.0, 0.0);
     }
-    selectorLogits = RowGather.values(logits);
-    alpha = new double[n * m];
-    scale = new double[n * m];
+    selectorLogits = RowGather.values(logits, buffers.doubles("selectorLogits", n * m));
+    alpha = buffers.doubles("alpha", n * m);
+    scale = buffers.doubles("scale", n * m);
     for (int row = 0; row < n; row++) {
       if (c.getGating() == GroupGating.SOFTMAX) {
         double max = Double.NEGATIVE_INFINITY;
@@ -348,7 +350,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     INDArray prod = dGated.mul(act, buffers.get("dGatedAct", dt, n, h));
     INDArray dScaleArr = buffers.get("dScale", dt, n, m);
     Nd4j.gemm(prod, groupMembership(dt), dScaleArr, false, true, 1.0, 0.0);
-    double[] dScale = RowGather.values(dScaleArr);
+    double[] dScale = RowGather.values(dScaleArr, buffers.doubles("dScale", n * m));
     byGroup(dGated).muliColumnVector(buffers.get("scaleColumn", dt, (long) n * m, 1));
     // 5. forward was a = pre·s, s = σ(1.702 pre): dpre = da ⊙ (s + 1.702·a ⊙ (1 - s)), over pre
     sig.rsub(1.0, pre).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
@@ -364,7 +366,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       Nd4j.gemm(pre, params.get(NpFfn.U), dr, false, true, 1.0, 0.0);
     }
     // 6. group selector
-    double[] dLogits = new double[n * m];
+    double[] dLogits = buffers.doubles("dLogits", n * m);
     for (int row = 0; row < n; row++) {
       if (c.getGating() == GroupGating.SOFTMAX) {
         // scale = M·softmax(logits): dlogits = α ⊙ (dα - Σ dα·α), dα = M·dscale
@@ -398,12 +400,12 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       Nd4j.gemm(dl, params.get(NpFfn.FILM), dr, false, true, 1.0, 1.0);
     }
     // 3. forward was the context scan
-    double[] de = new double[n * width];
+    double[] de = buffers.doubles("de", n * width);
     double[] dPrior = new double[width];
     double[] lambda = lambda();
     double[] dLambda = lambda == null ? null : new double[width];
-    ContextAggregator.backward(scan, RowGather.values(dr), points, b, t, width, RowGather.values(params.get(NpFfn.PRIOR)), lambda,
-        de, dPrior, dLambda);
+    ContextAggregator.backward(scan, RowGather.values(dr, buffers.doubles("dr", n * width)), points, b, t, width,
+        RowGather.values(params.get(NpFfn.PRIOR)), lambda, de, dPrior, dLambda);
     gradViews.get(NpFfn.PRIOR).assign(Nd4j.create(dPrior, new long[] {1, width}, DataType.DOUBLE));
     if (lambda != null) {
       // λ = σ(θ + offset): dθ = dλ · λ (1 - λ)

@@ -33,9 +33,16 @@ public final class RowGather {
    * this way (measured).
    */
   public static double[] values(INDArray a) {
+    return values(a, new double[(int) a.length()]);
+  }
+
+  /** The same, into {@code out} (of a's length), which it returns. */
+  public static double[] values(INDArray a, double[] out) {
+    if (out.length != a.length()) {
+      throw new IllegalArgumentException("values of " + a.length() + " elements into an array of " + out.length);
+    }
     INDArray whole = wholeBuffer(a) ? a : a.dup('c');
     int n = (int) whole.length();
-    double[] out = new double[n];
     switch (whole.dataType()) {
       case FLOAT -> {
         FloatBuffer in = nio(whole).asFloatBuffer();
@@ -44,9 +51,7 @@ public final class RowGather {
         }
       }
       case DOUBLE -> nio(whole).asDoubleBuffer().get(out);
-      default -> {
-        return whole.data().asDouble();
-      }
+      default -> System.arraycopy(whole.data().asDouble(), 0, out, 0, n);
     }
     return out;
   }

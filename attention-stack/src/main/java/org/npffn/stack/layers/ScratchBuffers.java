@@ -19,6 +19,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class ScratchBuffers {
   private final Map<String, INDArray> arrays = new HashMap<>();
+  private final Map<String, double[]> heapArrays = new HashMap<>();
 
   /** The c-order buffer named {@code name}, of this type and shape; its contents are undefined. */
   public INDArray get(String name, DataType type, long... shape) {
@@ -57,4 +58,17 @@ public final class ScratchBuffers {
     return a;
   }
 
+  /**
+   * The JVM-heap array named {@code name} of this length; its contents are undefined. For the steps that run
+   * as Java loops (routing, the context scan): a fresh 2 MB array per step costs 4-6 ms in page faults on
+   * these VMs until the heap's young generation has been touched (measured), a reused one nothing.
+   */
+  public double[] doubles(String name, int length) {
+    double[] a = heapArrays.get(name);
+    if (a == null || a.length != length) {
+      a = new double[length];
+      heapArrays.put(name, a);
+    }
+    return a;
+  }
 }

@@ -17,11 +17,21 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class BenchRunner {
   private final int warmup;
+  private final double warmupSeconds;
   private final int repeats;
   private final PrintStream log;
 
-  public BenchRunner(int warmup, int repeats, PrintStream log) {
+  /**
+   * @param warmup untimed runs per case, at least
+   * @param warmupSeconds untimed running per case, at least: the JIT compiles a layer's Java loops on
+   *     background threads that compete for the same two cores, so a fixed small number of runs measured
+   *     compilation, not the layer (moe/E=64 medians 183, 165 and 141 ms after 5, 20 and 40 warm-up runs;
+   *     144 ms after 5 with C2 off; dense-ffn 100, 100, 98)
+   * @param repeats timed runs per case
+   */
+  public BenchRunner(int warmup, double warmupSeconds, int repeats, PrintStream log) {
     this.warmup = warmup;
+    this.warmupSeconds = warmupSeconds;
     this.repeats = repeats;
     this.log = log;
   }
@@ -49,7 +59,8 @@ public final class BenchRunner {
   public List<Row> measure(List<BenchCase> cases) {
     for (BenchCase c : cases) {
       c.setUp();
-      for (int i = 0; i < warmup; i++) {
+      long start = System.nanoTime();
+      for (int i = 0; i < warmup || (System.nanoTime() - start) / 1e9 < warmupSeconds; i++) {
         check(c.run());
       }
     }
