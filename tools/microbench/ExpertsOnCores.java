@@ -54,12 +54,13 @@ public class ExpertsOnCores {
     FfnKernel.Work work = FfnKernel.arrays(buffers, "x.", DataType.FLOAT, slots, d, h, FfnActivation.GELU);
     for (int workers : new int[] {1, 2, 1, 2}) {
       CoreParallel cores = new CoreParallel(workers);
-      double forward = median(() -> cores.run(e, i -> FfnKernel.forward(RowBlockView.rows(xs, i * rows, (i + 1) * rows),
-          w[i], FfnActivation.GELU, work.rows(i * rows, (i + 1) * rows))));
+      double forward = median(() -> cores.run(e, i -> FfnKernel.forward(
+          RowBlockView.rows(xs, i * rows, (i + 1) * rows), w[i], FfnActivation.GELU,
+          work.rows(i * rows, (i + 1) * rows))));
       double backward = median(() -> cores.run(e, i -> FfnKernel.backward(
-          RowBlockView.rows(xs, i * rows, (i + 1) * rows), w[i], FfnActivation.GELU, work.rows(i * rows, (i + 1) * rows),
-          RowBlockView.rows(dys, i * rows, (i + 1) * rows), g[i], RowBlockView.rows(dxs, i * rows, (i + 1) * rows),
-          buffers)));
+          RowBlockView.rows(xs, i * rows, (i + 1) * rows), w[i], FfnActivation.GELU,
+          work.rows(i * rows, (i + 1) * rows), RowBlockView.rows(dys, i * rows, (i + 1) * rows), g[i],
+          RowBlockView.rows(dxs, i * rows, (i + 1) * rows), buffers)));
       System.out.printf("E=%d workers=%d forward %.1f ms backward %.1f ms%n", e, workers, forward, backward);
     }
   }

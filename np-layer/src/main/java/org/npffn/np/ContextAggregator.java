@@ -1,5 +1,7 @@
 package org.npffn.np;
 
+import java.util.Arrays;
+
 /**
  * The causal, permutation-invariant context summary of the Neural-Process FFN, as a scan over each
  * sequence (O(T·r)), on [N, r] row-major arrays with N = B·T.
@@ -64,8 +66,8 @@ public final class ContextAggregator {
     double[] gs = new double[width];
     double[] gw = new double[width];
     for (int b = 0; b < batch; b++) {
-      java.util.Arrays.fill(gs, 0);
-      java.util.Arrays.fill(gw, 0);
+      Arrays.fill(gs, 0);
+      Arrays.fill(gw, 0);
       for (int t = length - 1; t >= 0; t--) {
         int row = b * length + t;
         int at = row * width;
@@ -102,7 +104,7 @@ public final class ContextAggregator {
       return lambda;
     }
     double[] ones = new double[width];
-    java.util.Arrays.fill(ones, 1);
+    Arrays.fill(ones, 1);
     return ones;
   }
 }

@@ -8,7 +8,7 @@ import java.util.function.IntConsumer;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Runs the independent parts of one layer step (MoE experts, row blocks of the FFN) on every core, each part
+ * Runs the independent parts of one layer step (MoE experts, blocks of token rows) on every core, each part
  * on one thread with single-threaded BLAS.
  *
  * <p>Why: with ND4J's elementwise ops on one thread (the launcher's OMP_NUM_THREADS=1, see NpEval) a second
