@@ -46,19 +46,6 @@ public final class ScratchBuffers {
   }
 
   /**
-   * A buffer whose contents depend only on its shape (a constant such as a membership matrix): {@code fill}
-   * runs when the buffer is created or re-created, not on every call.
-   */
-  public INDArray constant(String name, DataType type, java.util.function.Consumer<INDArray> fill, long... shape) {
-    INDArray a = arrays.get(name);
-    if (a == null || a.dataType() != type || !Arrays.equals(a.shape(), shape)) {
-      a = get(name, type, shape);
-      fill.accept(a);
-    }
-    return a;
-  }
-
-  /**
    * The JVM-heap array named {@code name} of this length; its contents are undefined. For the steps that run
    * as Java loops (routing, the context scan): a fresh 2 MB array per step costs 4-6 ms in page faults on
    * these VMs until the heap's young generation has been touched (measured), a reused one nothing.
