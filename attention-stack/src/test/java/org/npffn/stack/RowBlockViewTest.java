@@ -28,4 +28,21 @@ class RowBlockViewTest {
   void refusesRowsOutsideTheMatrix() {
     assertThrows(IllegalArgumentException.class, () -> RowBlockView.rows(a, 2, 4));
   }
+
+  /** ND4J gives a [1, d] array strides [1, 1] and an empty [0, d] view strides [0, 0]; both are contiguous. */
+  @Test
+  void slicesSingleRowAndEmptyMatrices() {
+    INDArray single = Nd4j.createFromArray(new double[][] {{1, 2, 3}});
+    assertEquals(single, RowBlockView.rows(single, 0, 1));
+    assertEquals(0, RowBlockView.rows(single, 1, 1).rows());
+    INDArray empty = RowBlockView.rows(a, 0, 0);
+    assertEquals(0, RowBlockView.rows(empty, 0, 0).rows());
+    assertEquals(4, RowBlockView.rows(empty, 0, 0).columns());
+  }
+
+  @Test
+  void refusesAStridedView() {
+    INDArray columns = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2));
+    assertThrows(IllegalArgumentException.class, () -> RowBlockView.rows(columns, 0, 1));
+  }
 }

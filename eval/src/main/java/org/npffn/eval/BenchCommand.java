@@ -41,8 +41,8 @@ final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--warmup = " + warmup + " must be >= 0 and --repeats = " + repeats
           + " >= 1");
     }
-    if (!(warmupSeconds >= 0)) {
-      throw new IllegalArgumentException("--warmup-seconds = " + warmupSeconds + " must be >= 0");
+    if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) {
+      throw new IllegalArgumentException("--warmup-seconds = " + warmupSeconds + " must be finite and >= 0");
     }
     Pattern filter = Pattern.compile(cases);
     BenchRunner runner = new BenchRunner(warmup, warmupSeconds, repeats, System.out);

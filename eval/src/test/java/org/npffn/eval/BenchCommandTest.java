@@ -41,6 +41,6 @@ class BenchCommandTest {
     assertEquals(2, NpEval.run(new java.io.PrintWriter(new java.io.StringWriter()), "bench", "--repeats", "0"));
     java.io.StringWriter err = new java.io.StringWriter();
     assertEquals(2, NpEval.run(new java.io.PrintWriter(err), "bench", "--warmup-seconds", "-1"));
-    assertTrue(err.toString().contains("--warmup-seconds = -1.0 must be >= 0"), err.toString());
+    assertTrue(err.toString().contains("--warmup-seconds = -1.0 must be finite and >= 0"), err.toString());
   }
 }

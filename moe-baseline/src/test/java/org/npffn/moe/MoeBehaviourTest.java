@@ -57,6 +57,34 @@ class MoeBehaviourTest {
         "routerRank = 4", "nExperts = 4");
   }
 
+  /** Regression: the row-block dispatch refused the empty slot array ND4J makes when nothing is routed. */
+  @Test
+  void anAllPaddingBatchGivesZerosAndZeroGradients() {
+    MoeFfn conf = new MoeFfn.Builder().nExperts(4).topK(2).expertHidden(5).auxLossWeight(0.01)
+        .dataFormat(RNNFormat.NWC).build();
+    org.deeplearning4j.nn.api.Layer layer = MoeNets.layer(conf, 6, 3, 1);
+    INDArray x = TestNets.randomSequence(new Random(2), RNNFormat.NWC, 2, 6, 3);
+    INDArray y = MoeNets.forward(layer, x, org.nd4j.linalg.factory.Nd4j.zeros(2, 3), true);
+    assertEquals(0.0, y.amaxNumber().doubleValue(), 0.0);
+    INDArray dx = MoeNets.backward(layer, TestNets.randomSequence(new Random(3), RNNFormat.NWC, 2, 6, 3))
+        .getSecond();
+    assertEquals(0.0, dx.amaxNumber().doubleValue(), 0.0);
+  }
+
+  /** Regression: ND4J gives a one-row array strides [1, 1], which the row-block views refused. */
+  @Test
+  void aOneTokenBatchRunsForwardAndBackward() {
+    MoeFfn conf = new MoeFfn.Builder().nExperts(4).topK(2).expertHidden(5).dataFormat(RNNFormat.NWC).build();
+    org.deeplearning4j.nn.api.Layer layer = MoeNets.layer(conf, 6, 1, 1);
+    INDArray x = TestNets.randomSequence(new Random(2), RNNFormat.NWC, 1, 6, 1);
+    INDArray y = MoeNets.forward(layer, x, null, true);
+    assertTrue(y.amaxNumber().doubleValue() > 0);
+    INDArray dx = MoeNets.backward(layer, TestNets.randomSequence(new Random(3), RNNFormat.NWC, 1, 6, 1))
+        .getSecond();
+    assertEquals(6, dx.length());
+    assertTrue(dx.amaxNumber().doubleValue() > 0);
+  }
+
   @Test
   void nonFiniteRouterLogitsNameTheLayer() {
     ComputationGraph net = MoeNets.graph(new MoeFfn.Builder().nExperts(4).topK(2).expertHidden(4)

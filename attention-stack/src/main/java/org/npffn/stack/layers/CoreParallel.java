@@ -17,7 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * at E = 64 under perf, measured). Parts on Java threads keep both cores busy with no hand-off inside a
  * product. BLAS is set to one thread for the duration and restored after: OpenBLAS's thread count is one
  * process-wide setting, so a step of this kind must not overlap another thread's large gemm (DL4J runs a
- * network's layers one after another).
+ * network's layers one after another). Two sections at once from different threads (ParallelInference,
+ * ParallelWrapper) can interleave the save and restore and leave BLAS on one thread: run those with
+ * -Dnpffn.workers=1.
  *
  * <p>The calling thread claims parts too, and helpers come from the common ForkJoinPool; a helper that
  * starts late finds nothing left to claim, so a busy pool costs speed, never progress. Parts must write to

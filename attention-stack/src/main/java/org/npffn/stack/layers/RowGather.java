@@ -58,6 +58,9 @@ public final class RowGather {
 
   /** Writes {@code values} (row-major) into {@code a}, converting to its data type. */
   public static void setValues(INDArray a, double[] values) {
+    if (values.length != a.length()) {
+      throw new IllegalArgumentException(values.length + " values for an array of " + a.length() + " elements");
+    }
     if (!wholeBuffer(a)) {
       a.assign(Nd4j.create(values, a.shape(), DataType.DOUBLE));
       return;
