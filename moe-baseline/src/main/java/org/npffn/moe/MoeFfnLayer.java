@@ -34,7 +34,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
   /** The router state of the last forward pass, for the backward. */
   /** Row blocks below this size are not worth a hand-off between cores. */
   private static final long MIN_BLOCK_ROWS = 512;
-  private final CoreParallel cores = CoreParallel.perCore();
+  private final CoreParallel cores = CoreParallel.fromSystemProperty();
   private RouterState router;
   private Routing routing;
   private double regularizationScore;

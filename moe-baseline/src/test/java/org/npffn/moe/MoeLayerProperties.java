@@ -97,11 +97,13 @@ class MoeLayerProperties {
     MoeFfn conf = base(5, 2).gating(gating).nShared(shared).routerRank(routerRank).auxLossWeight(0.01)
         .zLossWeight(0.001).build();
     int t = 300;
-    Layer parallel = MoeNets.layer(conf, C, t, seed);
+    Layer parallel;
     Layer single;
     String before = System.getProperty("npffn.workers");
-    System.setProperty("npffn.workers", "1");
     try {
+      System.setProperty("npffn.workers", "2");
+      parallel = MoeNets.layer(conf, C, t, seed);
+      System.setProperty("npffn.workers", "1");
       single = MoeNets.layer(conf, C, t, seed);
     } finally {
       if (before == null) {

@@ -36,9 +36,13 @@ public final class CoreParallel {
     this.workers = workers;
   }
 
-  /** One worker per core of this machine, or -Dnpffn.workers=n (1 runs every part on the calling thread). */
-  public static CoreParallel perCore() {
-    return new CoreParallel(Integer.getInteger("npffn.workers", Runtime.getRuntime().availableProcessors()));
+  /**
+   * -Dnpffn.workers=n workers, one by default (every part on the calling thread). Opt-in because one test run in
+   * six crashed in native code (SIGBUS in libnd4j's TadDescriptor, in a JVM that had run MoE layers with parts
+   * on two threads) and the cause is not known; `./np-eval bench` sets one worker per core.
+   */
+  public static CoreParallel fromSystemProperty() {
+    return new CoreParallel(Integer.getInteger("npffn.workers", 1));
   }
 
   public int workers() {
