@@ -582,6 +582,9 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
 
   /** Block p of an index array, cut by {@link CoreParallel#rowBlocks}. */
   private static int[] part(int[] index, long[] cut, int p) {
+    if (cut[p] == 0 && cut[p + 1] == index.length) {
+      return index; //                               one block (one worker, or few rows): no copy
+    }
     return Arrays.copyOfRange(index, (int) cut[p], (int) cut[p + 1]);
   }
 

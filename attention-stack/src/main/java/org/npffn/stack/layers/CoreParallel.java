@@ -37,8 +37,8 @@ public final class CoreParallel {
   }
 
   /**
-   * -Dnpffn.workers=n workers, one by default (every part on the calling thread). Opt-in because one test run in
-   * six crashed in native code (SIGBUS in libnd4j's TadDescriptor, in a JVM that had run MoE layers with parts
+   * -Dnpffn.workers=n workers, one by default (every part on the calling thread). Opt-in because one of seven CI
+   * runs crashed in native code (SIGBUS in libnd4j's TadDescriptor, in a JVM that had run MoE layers with parts
    * on two threads) and the cause is not known; `./np-eval bench` sets one worker per core.
    */
   public static CoreParallel fromSystemProperty() {
