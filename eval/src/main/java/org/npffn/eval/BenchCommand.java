@@ -11,6 +11,7 @@ import org.npffn.eval.bench.BenchRunner;
 import org.npffn.eval.bench.BenchSuite;
 import org.npffn.eval.bench.BenchTargets;
 import org.npffn.eval.io.AtomicFiles;
+import org.npffn.stack.layers.CoreParallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,7 +56,8 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     System.out.printf("%d cases interleaved: at least %d warm-up runs and %.0f s each, then %d timed rounds; "
-        + "medians%n", selected.size(), warmup, warmupSeconds, repeats);
+        + "medians; %d worker(s) per layer (-Dnpffn.workers)%n", selected.size(), warmup, warmupSeconds, repeats,
+        CoreParallel.fromSystemProperty().workers());
     List<BenchRunner.Row> rows = runner.measure(selected);
     List<BenchTargets.Result> targets = BenchTargets.check(gemm, rows);
     if (!targets.isEmpty()) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.npffn.stack.layers.CoreParallel;
 
 /**
  * Times benchmark cases: warm-up runs, then repeated timed runs; reports the median. The machine's
@@ -131,6 +132,7 @@ public final class BenchRunner {
     Map<String, Object> machine = new LinkedHashMap<>();
     machine.put("gemm_gflops", gemmGflops);
     machine.put("cores", Runtime.getRuntime().availableProcessors());
+    machine.put("workers", CoreParallel.fromSystemProperty().workers());
     machine.put("date", date);
     machine.put("cpu", cpuName());
     List<Map<String, Object>> out = new ArrayList<>();
