@@ -2,6 +2,7 @@ package org.npffn.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -44,5 +45,21 @@ class RowBlockViewTest {
   void refusesAStridedView() {
     INDArray columns = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2));
     assertThrows(IllegalArgumentException.class, () -> RowBlockView.rows(columns, 0, 1));
+  }
+
+  /** Two parameters declared one after the other are one stacked matrix; writes through it reach both. */
+  @Test
+  void stacksAdjacentParameters() {
+    INDArray both = RowBlockView.stacked(a, b);
+    assertEquals(flat.reshape('c', 5, 4), both);
+    both.putScalar(4, 0, -1.0);
+    assertEquals(-1.0, b.getDouble(1, 0));
+  }
+
+  @Test
+  void refusesToStackMatricesThatAreNotAdjacent() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowBlockView.stacked(b, a));
+    assertTrue(e.getMessage().contains("does not follow"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> RowBlockView.stacked(a, b.dup()));
   }
 }

@@ -1,6 +1,10 @@
 package org.npffn.stack;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.Random;
+import java.util.function.Supplier;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -16,6 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceLayerConf;
 
 /** Small networks and data for the layer tests; shared with the modules whose layers fill the FFN slot. */
@@ -108,5 +113,51 @@ public final class TestNets {
       c.subset(true).maxPerParam(maxPerParam);
     }
     return GradientCheckUtil.checkGradients(c);
+  }
+
+  /** Builds something with -Dnpffn.workers = {@code workers} (layers read it when they are created). */
+  public static <T> T withWorkers(int workers, Supplier<T> build) {
+    String before = System.getProperty("npffn.workers");
+    System.setProperty("npffn.workers", Integer.toString(workers));
+    try {
+      return build.get();
+    } finally {
+      if (before == null) {
+        System.clearProperty("npffn.workers");
+      } else {
+        System.setProperty("npffn.workers", before);
+      }
+    }
+  }
+
+  /**
+   * Runs one training step's forward and backward on both networks (same parameters) and asserts the same
+   * "layer" activations, score and parameter gradients to {@code eps}; returns how many blocks of sequences
+   * each network's "layer" ran its forward in.
+   */
+  public static int[] assertSameTrainingStep(ComputationGraph a, ComputationGraph b, INDArray x, INDArray labels,
+      INDArray mask, double eps) {
+    b.setParams(a.params());
+    int[] blocks = new int[2];
+    INDArray[] act = new INDArray[2];
+    double[] score = new double[2];
+    INDArray[] grad = new INDArray[2];
+    ComputationGraph[] nets = {a, b};
+    for (int i = 0; i < 2; i++) {
+      ComputationGraph net = nets[i];
+      net.setLayerMaskArrays(mask == null ? null : new INDArray[] {mask}, mask == null ? null : new INDArray[] {mask});
+      act[i] = net.feedForward(new INDArray[] {x}, true, false).get("layer").dup();
+      net.setInputs(x);
+      net.setLabels(labels);
+      net.computeGradientAndScore();
+      score[i] = net.score();
+      grad[i] = net.gradient().gradient().dup();
+      blocks[i] = ((SequenceLayer<?>) net.getLayer("layer")).lastForwardBlocks();
+      net.clearLayerMaskArrays();
+    }
+    assertTrue(act[1].equalsWithEps(act[0], eps), "activations differ by " + act[1].sub(act[0]).amaxNumber());
+    assertEquals(score[0], score[1], eps, "score");
+    assertTrue(grad[1].equalsWithEps(grad[0], eps), "gradients differ by " + grad[1].sub(grad[0]).amaxNumber());
+    return blocks;
   }
 }

@@ -4,7 +4,9 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
 import com.google.common.base.Preconditions;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -21,6 +23,7 @@ import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
+import org.npffn.stack.layers.ColumnBlock;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
@@ -110,6 +113,29 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     return act.get(all(), interval(u * hg, (u + 1) * hg)).mmul(wDown); //                             [N, d]
   }
 
+  /**
+   * A token's output depends on its own sequence only (its causal context), so a training step may run in
+   * blocks of sequences (SequenceBlocks); the statistics are then gathered from the blocks.
+   */
+  @Override
+  protected boolean sequencesIndependent() {
+    return true;
+  }
+
+  /** The statistics of the whole batch, from the blocks' α side by side. */
+  @Override
+  protected void afterForwardInBlocks(List<? extends SequenceLayer<NpFfn>> shards, long[] rowCut) {
+    int m = layerConf().getGroups();
+    int n = (int) rowCut[rowCut.length - 1];
+    alpha = buffers.doubles("alpha", n * m);
+    for (int i = 0; i < shards.size(); i++) {
+      double[] part = ((NpFfnLayer) shards.get(i)).alpha;
+      System.arraycopy(part, 0, alpha, (int) rowCut[i] * m, part.length);
+    }
+    recordStatistics(realRows(rowMask, n), null, Double.NaN);
+    denseActivationsStale = true;
+  }
+
   // ---------------------------------------------------------------- forward
 
   @Override
@@ -143,23 +169,33 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     }
     INDArray r = buffers.get("r", dt, n, c.getContextWidth());
     RowGather.setValues(r, rValues);
+    if (jointInput(c)) {
+      // [x | r] side by side: U's and Ar's products ride in W_up's and Ah's gemms, one gemm each over [d + r]
+      // instead of a wide one plus a thin one (a thin gemm runs at about half the speed on two BLAS threads)
+      INDArray xr = buffers.get("xr", dt, n, d + c.getContextWidth()); //                      [N, d + r]
+      ColumnBlock.write(x, xr, 0);
+      ColumnBlock.write(rValues, c.getContextWidth(), xr, d);
+    }
 
     // 6. group scales [N, M]: M·softmax(A2 A1 [h; r]) or 1 + tanh(G r)
-    groupScales(x, r, real);
+    groupScales(r, real);
     boolean sparse = !training && inferenceTopK > 0;
     denseActivationsStale = sparse;
     INDArray y;
     if (sparse) {
       y = sparseForward(x, r, real);
     } else {
-      // 4. pre = x Wup + bup (+ r U)                                                 [N, h]
+      // 4. pre = [x | r] [Wup; U] + bup, or x Wup + bup                            [N, h]
       INDArray pre = buffers.get("pre", dt, n, h);
-      Nd4j.gemm(x, params.get(NpFfn.W_UP), pre, false, false, 1.0, 0.0);
-      pre.addiRowVector(params.get(NpFfn.B_UP));
       double reliance = Double.NaN;
       if (c.isContextProjection() && training) {
-        Nd4j.gemm(r, params.get(NpFfn.U), pre, false, false, 1.0, 1.0);
-      } else if (c.isContextProjection()) {
+        Nd4j.gemm(buffers.get("xr", dt, n, d + c.getContextWidth()), upAndU(params), pre, false, false, 1.0, 0.0);
+        pre.addiRowVector(params.get(NpFfn.B_UP));
+      } else {
+        Nd4j.gemm(x, params.get(NpFfn.W_UP), pre, false, false, 1.0, 0.0);
+        pre.addiRowVector(params.get(NpFfn.B_UP));
+      }
+      if (c.isContextProjection() && !training) {
         // context reliance ‖U r_t‖ / ‖W_up h_t + b‖ costs two row norms over [N, h]: inference passes only
         INDArray ru = buffers.get("ru", dt, n, h);
         Nd4j.gemm(r, params.get(NpFfn.U), ru, false, false, 1.0, 0.0);
@@ -191,17 +227,17 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     return y;
   }
 
-  private void groupScales(INDArray x, INDArray r, boolean[] real) {
+  private void groupScales(INDArray r, boolean[] real) {
     NpFfn c = layerConf();
-    int n = (int) x.size(0);
+    int n = (int) r.size(0);
     int m = c.getGroups();
-    DataType dt = x.dataType();
+    DataType dt = r.dataType();
     INDArray logits = buffers.get("selLogits", dt, n, m);
     if (c.getGating() == GroupGating.SOFTMAX) {
-      // z1 = [h; r] A1 = h Ah + r Ar; logits = z1 Aout
+      // z1 = [h; r] A1 = [x | r] [Ah; Ar]; logits = z1 Aout
       INDArray z1 = buffers.get("z1", dt, n, c.getSelectorRank());
-      Nd4j.gemm(x, params.get(NpFfn.A_H), z1, false, false, 1.0, 0.0);
-      Nd4j.gemm(r, params.get(NpFfn.A_R), z1, false, false, 1.0, 1.0);
+      INDArray xr = buffers.get("xr", dt, n, c.getNIn() + c.getContextWidth());
+      Nd4j.gemm(xr, selectorIn(params), z1, false, false, 1.0, 0.0);
       Nd4j.gemm(z1, params.get(NpFfn.A_OUT), logits, false, false, 1.0, 0.0);
     } else {
       Nd4j.gemm(r, params.get(NpFfn.FILM), logits, false, false, 1.0, 0.0);
@@ -355,16 +391,19 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     byGroup(dGated).muliColumnVector(buffers.get("scaleColumn", dt, (long) n * m, 1));
     // 5. forward was a = pre·s, s = σ(1.702 pre): dpre = da ⊙ (s + 1.702·a ⊙ (1 - s)), over pre
     sig.rsub(1.0, pre).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
-    // 4. forward was pre = x Wup + bup + r U
-    Nd4j.gemm(x, pre, gradViews.get(NpFfn.W_UP), true, false, 1.0, 0.0);
+    // 4. forward was pre = [x | r] [Wup; U] + bup (or x Wup + bup): d[Wup; U] = [x | r]^T dpre and
+    //    dL/d[x | r] = dpre [Wup; U]^T, one gemm each
     ColumnSums.into(pre, gradViews.get(NpFfn.B_UP), buffers);
     INDArray dx = buffers.get("dx", dt, n, d);
-    Nd4j.gemm(pre, params.get(NpFfn.W_UP), dx, false, true, 1.0, 0.0);
-    INDArray dr = buffers.get("dr", dt, n, width);
-    dr.assign(0);
+    boolean joint = jointInput(c);
+    INDArray xr = joint ? buffers.get("xr", dt, n, d + width) : null;
+    INDArray dxr = joint ? buffers.get("dxr", dt, n, d + width) : null; //                     [N, d + r]
     if (c.isContextProjection()) {
-      Nd4j.gemm(r, pre, gradViews.get(NpFfn.U), true, false, 1.0, 0.0);
-      Nd4j.gemm(pre, params.get(NpFfn.U), dr, false, true, 1.0, 0.0);
+      Nd4j.gemm(xr, pre, upAndU(gradViews), true, false, 1.0, 0.0);
+      Nd4j.gemm(pre, upAndU(params), dxr, false, true, 1.0, 0.0);
+    } else {
+      Nd4j.gemm(x, pre, gradViews.get(NpFfn.W_UP), true, false, 1.0, 0.0);
+      Nd4j.gemm(pre, params.get(NpFfn.W_UP), dx, false, true, 1.0, 0.0);
     }
     // 6. group selector
     double[] dLogits = buffers.doubles("dLogits", n * m);
@@ -386,26 +425,46 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
         }
       }
     }
-    INDArray dl = Nd4j.create(dLogits, new long[] {n, m}, DataType.DOUBLE).castTo(dt);
+    INDArray dl = buffers.get("dSelLogits", dt, n, m);
+    RowGather.setValues(dl, dLogits);
+    INDArray drFilm = null;
     if (c.getGating() == GroupGating.SOFTMAX) {
       INDArray z1 = buffers.get("z1", dt, n, c.getSelectorRank());
       Nd4j.gemm(z1, dl, gradViews.get(NpFfn.A_OUT), true, false, 1.0, 0.0);
       INDArray dz1 = buffers.get("dz1", dt, n, c.getSelectorRank());
       Nd4j.gemm(dl, params.get(NpFfn.A_OUT), dz1, false, true, 1.0, 0.0);
-      Nd4j.gemm(x, dz1, gradViews.get(NpFfn.A_H), true, false, 1.0, 0.0);
-      Nd4j.gemm(r, dz1, gradViews.get(NpFfn.A_R), true, false, 1.0, 0.0);
-      Nd4j.gemm(dz1, params.get(NpFfn.A_H), dx, false, true, 1.0, 1.0);
-      Nd4j.gemm(dz1, params.get(NpFfn.A_R), dr, false, true, 1.0, 1.0);
+      // forward was z1 = [x | r] [Ah; Ar]
+      Nd4j.gemm(xr, dz1, selectorIn(gradViews), true, false, 1.0, 0.0);
+      Nd4j.gemm(dz1, selectorIn(params), dxr, false, true, 1.0, c.isContextProjection() ? 1.0 : 0.0);
     } else {
       Nd4j.gemm(r, dl, gradViews.get(NpFfn.FILM), true, false, 1.0, 0.0);
-      Nd4j.gemm(dl, params.get(NpFfn.FILM), dr, false, true, 1.0, 1.0);
+      drFilm = buffers.get("drFilm", dt, n, width);
+      Nd4j.gemm(dl, params.get(NpFfn.FILM), drFilm, false, true, 1.0, 0.0);
+    }
+    // dL/dx and dL/dr out of dL/d[x | r] (ColumnBlock: a memcpy per row, not ND4J's strided assign)
+    double[] dr = buffers.doubles("dr", n * width);
+    if (c.isContextProjection()) {
+      ColumnBlock.read(dxr, 0, dx);
+    } else if (joint) {
+      dx.addi(dxr.get(all(), interval(0, d)));
+    }
+    if (joint) {
+      ColumnBlock.read(dxr, d, width, dr);
+    } else {
+      Arrays.fill(dr, 0.0);
+    }
+    if (drFilm != null) {
+      double[] film = RowGather.values(drFilm, buffers.doubles("drFilm", n * width));
+      for (int i = 0; i < dr.length; i++) {
+        dr[i] += film[i];
+      }
     }
     // 3. forward was the context scan
     double[] de = buffers.doubles("de", n * width);
     double[] dPrior = new double[width];
     double[] lambda = lambda();
     double[] dLambda = lambda == null ? null : new double[width];
-    ContextAggregator.backward(scan, RowGather.values(dr, buffers.doubles("dr", n * width)), points, b, t, width,
+    ContextAggregator.backward(scan, dr, points, b, t, width,
         RowGather.values(params.get(NpFfn.PRIOR)), lambda, de, dPrior, dLambda);
     gradViews.get(NpFfn.PRIOR).assign(Nd4j.create(dPrior, new long[] {1, width}, DataType.DOUBLE));
     if (lambda != null) {
@@ -502,6 +561,21 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       l[j] = 1 / (1 + Math.exp(-(theta[j] + DECAY_OFFSET)));
     }
     return l;
+  }
+
+  /** Whether the layer keeps [x | r] side by side: U or the softmax selector reads both. */
+  private static boolean jointInput(NpFfn c) {
+    return c.isContextProjection() || c.getGating() == GroupGating.SOFTMAX;
+  }
+
+  /** [Wup; U] [d + r, h] as one matrix (of parameters or of their gradients): NpFfnParams puts U after Wup. */
+  private static INDArray upAndU(Map<String, INDArray> table) {
+    return RowBlockView.stacked(table.get(NpFfn.W_UP), table.get(NpFfn.U));
+  }
+
+  /** [Ah; Ar] [d + r, k], the selector's first factor on [h; r], stacked the same way. */
+  private static INDArray selectorIn(Map<String, INDArray> table) {
+    return RowBlockView.stacked(table.get(NpFfn.A_H), table.get(NpFfn.A_R));
   }
 
   /** [N, h] seen as [N·M, h/M]: row n·M + g holds token n's units of group g. */

@@ -23,6 +23,12 @@ public class DenseFfnLayer extends SequenceLayer<DenseFfn> {
     return FfnKernel.arrays(buffers, "", dt, n, c.getNIn(), c.getHidden(), c.getActivation());
   }
 
+  /** Each token's rows are its own: a training step may run in blocks of sequences (SequenceBlocks). */
+  @Override
+  protected boolean sequencesIndependent() {
+    return true;
+  }
+
   @Override
   protected INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training) {
     FfnKernel.Work w = work(in.tokens(), in.x().dataType()); // pre [N, h·p], sig/hid [N, h], y [N, C]

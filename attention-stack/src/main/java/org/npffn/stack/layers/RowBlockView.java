@@ -27,8 +27,30 @@ public final class RowBlockView {
     return Nd4j.create(buffer(m), new long[] {to - from, cols}, new long[] {cols, 1}, m.offset() + from * cols, 'c');
   }
 
+  /**
+   * The c-order matrices {@code top} [a, c] and {@code bottom} [b, c] as one [a + b, c] view, when bottom's
+   * elements follow top's in the same buffer (two parameters declared one after the other, or their gradient
+   * views): one gemm over the stacked weights then does the work of two thinner ones.
+   *
+   * @throws IllegalArgumentException if the two are not adjacent rows of one buffer
+   */
+  public static INDArray stacked(INDArray top, INDArray bottom) {
+    requireContiguous(top, "top");
+    requireContiguous(bottom, "bottom");
+    long cols = top.columns();
+    boolean adjacent = bottom.columns() == cols && buffer(top).address() == buffer(bottom).address()
+        && bottom.offset() == top.offset() + top.rows() * cols && top.dataType() == bottom.dataType();
+    if (!adjacent) {
+      throw new IllegalArgumentException("stacked: " + java.util.Arrays.toString(bottom.shape()) + " at offset "
+          + bottom.offset() + " does not follow " + java.util.Arrays.toString(top.shape()) + " at offset "
+          + top.offset() + " in one buffer");
+    }
+    return Nd4j.create(buffer(top), new long[] {top.rows() + bottom.rows(), cols}, new long[] {cols, 1},
+        top.offset(), 'c');
+  }
+
   /** The whole buffer a view was cut from: offset() counts from its start. */
-  private static DataBuffer buffer(INDArray m) {
+  static DataBuffer buffer(INDArray m) {
     DataBuffer original = m.data().originalDataBuffer();
     return original != null ? original : m.data();
   }

@@ -1,6 +1,8 @@
 package org.npffn.stack.layers;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -29,6 +31,9 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
   protected SequenceRows rows;
   /** The row mask [N, 1] of the last forward pass (1 = real token), or null when nothing is masked. */
   protected INDArray rowMask;
+  /** Training steps in blocks of whole sequences on several workers, for layers that allow it. */
+  private final SequenceBlocks<C> blocks = new SequenceBlocks<>(this, CoreParallel.fromSystemProperty());
+  private int lastForwardBlocks = 1;
 
   protected SequenceLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -50,6 +55,50 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
    * @param dOut dL/doutput rows [N, nOut], summed over the minibatch as DL4J's epsilon is
    */
   protected abstract INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews);
+
+  /**
+   * Whether this layer's output rows, and their gradients, depend only on rows of the same sequence, with no
+   * state shared across the batch. Such a layer's training steps run in blocks of whole sequences, one block
+   * per worker, when -Dnpffn.workers is above 1 ({@link SequenceBlocks}); the default is false.
+   */
+  protected boolean sequencesIndependent() {
+    return false;
+  }
+
+  /**
+   * Called after a training forward that ran in blocks, with the shards that ran them (instances of this
+   * class, in block order) and the blocks' row cuts: a layer that keeps statistics of the whole batch gathers
+   * them here. {@link #rows} and {@link #rowMask} are set.
+   */
+  protected void afterForwardInBlocks(List<? extends SequenceLayer<C>> shards, long[] rowCut) {
+  }
+
+  /**
+   * How many blocks of sequences the last forward ran in: 1 unless it was a training pass of a layer with
+   * {@link #sequencesIndependent} and more than one worker, on enough tokens for two blocks.
+   */
+  public int lastForwardBlocks() {
+    return lastForwardBlocks;
+  }
+
+  /** Another instance of this layer over the same parameter views, for {@link SequenceBlocks}. */
+  @SuppressWarnings("unchecked")
+  SequenceLayer<C> newShard() {
+    return (SequenceLayer<C>) layerConf().instantiate(conf, Collections.emptyList(), getIndex(), paramsFlattened,
+        false, dataType);
+  }
+
+  INDArray flatParams() {
+    return paramsFlattened;
+  }
+
+  Map<String, INDArray> gradViews() {
+    return gradientViews;
+  }
+
+  INDArray gradientsFlattened() {
+    return gradientsFlattened;
+  }
 
   /**
    * Takes the flat vector in the layout {@link #params()} returns, as ComputationGraph.setParams does.
@@ -74,9 +123,15 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     assertInputSet(false);
     SequenceRows in = toRows(input);
     INDArray mask = in.rowMask(maskArray, dataType, buffers);
-    INDArray out = forwardRows(in, mask, training);
+    long[] cut = training && sequencesIndependent() ? blocks.sequenceCut(in.batch(), in.length()) : null;
+    blocks.reset();
+    INDArray out = cut == null ? forwardRows(in, mask, training) : blocks.forward(in, mask, cut);
     rows = in;
     rowMask = mask;
+    lastForwardBlocks = cut == null ? 1 : cut.length - 1;
+    if (cut != null) {
+      afterForwardInBlocks(blocks.shards(), blocks.rowCut());
+    }
     return in.toSequence(out, workspaceMgr, ArrayType.ACTIVATIONS);
   }
 
@@ -95,7 +150,8 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
       throw new IllegalArgumentException(layerId() + ": epsilon has shape " + Arrays.toString(epsilon.shape())
           + " but the forward pass had B = " + rows.batch() + ", T = " + rows.length());
     }
-    INDArray dIn = backwardRows(dOut.x(), gradientViews);
+    INDArray dIn = blocks.active() ? blocks.backward(dOut.x(), gradientViews, gradientsFlattened)
+        : backwardRows(dOut.x(), gradientViews);
     Gradient g = new DefaultGradient(gradientsFlattened);
     for (String key : paramTable().keySet()) {
       g.setGradientFor(key, gradientViews.get(key));
@@ -129,5 +185,6 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     super.clear();
     rows = null;
     rowMask = null;
+    blocks.reset();
   }
 }

@@ -1,0 +1,48 @@
+package org.npffn.stack;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Random;
+import java.util.function.Supplier;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.npffn.stack.ffn.DenseFfn;
+import org.npffn.stack.ffn.FfnActivation;
+
+/**
+ * A training step in blocks of sequences, one per worker (-Dnpffn.workers=2), computes what one worker
+ * computes: activations, score and every gradient, in double precision.
+ */
+class SequenceBlocksTest {
+  private static final int C = 3;
+
+  @BeforeContainer
+  static void doublePrecision() {
+    TestNets.useDoublePrecision();
+  }
+
+  @Property(tries = 6, seed = "20261201")
+  void denseFfnInBlocksEqualsOneWorker(@ForAll FfnActivation act, @ForAll RNNFormat format,
+      @ForAll @IntRange(min = 2, max = 5) int batch, @ForAll boolean masked, @ForAll long seed) {
+    int t = 520 / (batch / 2) + 1; // two blocks of whole sequences need 512 tokens each
+    Supplier<ComputationGraph> net = () -> TestNets.singleLayer(TestNets.gradientCheckBase(seed),
+        new DenseFfn.Builder().hidden(5).activation(act).dataFormat(format).build(), C, t, 3);
+    ComputationGraph single = TestNets.withWorkers(1, net);
+    ComputationGraph blocks = TestNets.withWorkers(2, net);
+    Random rng = new Random(seed);
+    INDArray x = TestNets.randomSequence(rng, format, batch, C, t);
+    INDArray labels = TestNets.randomLabels(rng, format, batch, 3, t);
+    int[] lengths = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      lengths[b] = masked ? 1 + rng.nextInt(t) : t;
+    }
+    INDArray mask = masked ? TestNets.rightPaddedMask(t, lengths) : null;
+    int[] ran = TestNets.assertSameTrainingStep(single, blocks, x, labels, mask, 1e-12);
+    assertArrayEquals(new int[] {1, 2}, ran, "blocks the forward ran in (one worker, two workers)");
+  }
+}
