@@ -53,6 +53,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   private double[] scale;
   private double[] selectorLogits;
   private UsageSnapshot usage;
+  private GroupSums sums;
   /** Whether the last forward took the sparse path, which leaves no [N, h] activations for unitOutput. */
   private boolean denseActivationsStale = true;
 
@@ -122,17 +123,14 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     return true;
   }
 
-  /** The statistics of the whole batch, from the blocks' α side by side. */
+  /** The statistics of the whole batch, from the blocks' sums. */
   @Override
   protected void afterForwardInBlocks(List<? extends SequenceLayer<NpFfn>> shards, long[] rowCut) {
-    int m = layerConf().getGroups();
-    int n = (int) rowCut[rowCut.length - 1];
-    alpha = buffers.doubles("alpha", n * m);
-    for (int i = 0; i < shards.size(); i++) {
-      double[] part = ((NpFfnLayer) shards.get(i)).alpha;
-      System.arraycopy(part, 0, alpha, (int) rowCut[i] * m, part.length);
+    GroupSums total = ((NpFfnLayer) shards.get(0)).sums;
+    for (int i = 1; i < shards.size(); i++) {
+      total = total.plus(((NpFfnLayer) shards.get(i)).sums);
     }
-    recordStatistics(realRows(rowMask, n), null, Double.NaN);
+    recordStatistics(total, null, Double.NaN);
     denseActivationsStale = true;
   }
 
@@ -219,7 +217,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       y = buffers.get("y", dt, n, d);
       Nd4j.gemm(gated, params.get(NpFfn.W_DOWN), y, false, false, 1.0, 0.0);
       y.addiRowVector(params.get(NpFfn.B_DOWN));
-      recordStatistics(real, null, reliance);
+      recordStatistics(groupSums(real), null, reliance);
     }
     if (rowMask != null) {
       y.muliColumnVector(rowMask);
@@ -349,7 +347,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       y.addi(picked);
     }
     y.addiRowVector(params.get(NpFfn.B_DOWN));
-    recordStatistics(real, load, Double.NaN);
+    recordStatistics(groupSums(real), load, Double.NaN);
     return y;
   }
 
@@ -486,36 +484,51 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
 
   // ---------------------------------------------------------------- statistics
 
-  /**
-   * p̄ = mean_t α_t; load = kept tokens per group under inference top-k, else the summed α; scalars: the
-   * effective number of groups exp H(p̄), per token exp E_t H(α_t), their difference (specialisation), dead
-   * groups (p̄_m below 0.1/M) and, in inference passes, the context reliance ‖U r_t‖ / ‖W_up h_t + b‖.
-   */
-  private void recordStatistics(boolean[] real, double[] topKLoad, double reliance) {
+  /** Sums over the real rows of one forward: their count, Σ_t α_t per group and Σ_t H(α_t). */
+  private record GroupSums(long count, double[] alpha, double entropy) {
+    GroupSums plus(GroupSums o) {
+      double[] a = alpha.clone();
+      for (int g = 0; g < a.length; g++) {
+        a[g] += o.alpha[g];
+      }
+      return new GroupSums(count + o.count, a, entropy + o.entropy);
+    }
+  }
+
+  private GroupSums groupSums(boolean[] real) {
     int m = layerConf().getGroups();
-    int n = real.length;
-    double[] mean = new double[m];
     double[] summed = new double[m];
-    double tokenEntropy = 0;
-    int count = 0;
-    for (int row = 0; row < n; row++) {
+    double entropy = 0;
+    long count = 0;
+    for (int row = 0; row < real.length; row++) {
       if (!real[row]) {
         continue;
       }
       count++;
       for (int g = 0; g < m; g++) {
         double a = alpha[row * m + g];
-        mean[g] += a;
         summed[g] += a;
         if (a > 0) {
-          tokenEntropy -= a * Math.log(a);
+          entropy -= a * Math.log(a);
         }
       }
     }
+    return new GroupSums(count, summed, entropy);
+  }
+
+  /**
+   * p̄ = mean_t α_t; load = kept tokens per group under inference top-k, else the summed α; scalars: the
+   * effective number of groups exp H(p̄), per token exp E_t H(α_t), their difference (specialisation), dead
+   * groups (p̄_m below 0.1/M) and, in inference passes, the context reliance ‖U r_t‖ / ‖W_up h_t + b‖.
+   */
+  private void recordStatistics(GroupSums sums, double[] topKLoad, double reliance) {
+    int m = layerConf().getGroups();
+    this.sums = sums;
+    double[] mean = new double[m];
     double entropyOfMean = 0;
     int dead = 0;
     for (int g = 0; g < m; g++) {
-      mean[g] /= Math.max(count, 1);
+      mean[g] = sums.alpha()[g] / Math.max(sums.count(), 1);
       if (mean[g] > 0) {
         entropyOfMean -= mean[g] * Math.log(mean[g]);
       }
@@ -524,7 +537,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       }
     }
     double effective = Math.exp(entropyOfMean);
-    double perToken = Math.exp(tokenEntropy / Math.max(count, 1));
+    double perToken = Math.exp(sums.entropy() / Math.max(sums.count(), 1));
     Map<String, Double> scalars = new HashMap<>();
     scalars.put("effective_groups", effective);
     scalars.put("effective_groups_per_token", perToken);
@@ -534,7 +547,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       scalars.put("context_reliance", reliance);
     }
     String name = layerConf().getLayerName() == null ? "np" : layerConf().getLayerName();
-    usage = new UsageSnapshot(name, count, topKLoad != null ? topKLoad : summed, mean, 0, scalars);
+    usage = new UsageSnapshot(name, sums.count(), topKLoad != null ? topKLoad : sums.alpha().clone(), mean, 0,
+        scalars);
   }
 
   /** mean over real rows of ‖r U‖ / ‖x Wup + b‖. */

@@ -53,7 +53,7 @@ class NpBlocksTest {
     UsageSnapshot one = ((NpFfnLayer) single.getLayer("layer")).lastUsage().orElseThrow();
     UsageSnapshot two = ((NpFfnLayer) blocks.getLayer("layer")).lastUsage().orElseThrow();
     assertEquals(one.tokens(), two.tokens(), "tokens");
-    assertArrayEquals(one.load(), two.load(), 1e-12, "load");
+    assertArrayEquals(one.load(), two.load(), 1e-9, "load (sums over ~1,000 tokens, in another order)");
     assertArrayEquals(one.meanGate(), two.meanGate(), 1e-12, "p̄");
     for (Map.Entry<String, Double> s : one.scalars().entrySet()) {
       assertEquals(s.getValue(), two.scalars().get(s.getKey()), 1e-12, s.getKey());
