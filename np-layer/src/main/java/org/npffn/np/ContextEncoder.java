@@ -18,8 +18,8 @@ import org.npffn.stack.layers.ScratchBuffers;
  *
  * <p>The pair is never built. Its first layer splits as c_t W1 = h_{t-1} W1a + h_t W1b with W1 = [W1a; W1b],
  * so the forward computes x W1a and x W1b on the [N, d] rows and moves the first product down one position
- * within each sequence, and the backward moves dpre up one position: two [N, r] row gathers instead of
- * strided copies and adds of [N, 2d] arrays, which cost ~20 ms of a 170 ms step at N = 4096, d = 256 (measured).
+ * within each sequence, and the backward moves dpre up one position: [N, r] row views instead of strided
+ * copies and adds of [N, 2d] arrays, which cost ~20 ms of a 170 ms step at N = 4096, d = 256 (measured).
  */
 final class ContextEncoder {
   private final NpFfn conf;
@@ -44,16 +44,23 @@ final class ContextEncoder {
     return phi;
   }
 
-  /** pre_t = h_{t-1} W1a + h_t W1b + b1                                               [N, r] */
+  /**
+   * pre_t = h_{t-1} W1a + h_t W1b + b1                                               [N, r]
+   *
+   * <p>x W1a moves down one row as two contiguous row views (rows [1, N) gain rows [0, N - 1)), after its rows
+   * at sequence ends are zeroed, since their successor starts the next sequence: cheaper than a row gather.
+   */
   private void transitionInput(INDArray x, int b, int t, FfnWeights w, INDArray pre) {
     int n = b * t;
     long d = conf.getNIn();
     DataType dt = x.dataType();
-    INDArray previous = buffers.get("phi.previous", dt, n + 1L, conf.getContextWidth()); // x W1a and a zero row
-    Nd4j.gemm(x, RowBlockView.rows(w.w1(), 0, d), RowBlockView.rows(previous, 0, n), false, false, 1.0, 0.0);
-    previous.getRow(n).assign(0);
-    RowGather.into(previous, shifted(b, t, -1), pre);
-    Nd4j.gemm(x, RowBlockView.rows(w.w1(), d, 2 * d), pre, false, false, 1.0, 1.0);
+    INDArray previous = buffers.get("phi.previous", dt, n, conf.getContextWidth()); //            x W1a [N, r]
+    Nd4j.gemm(x, RowBlockView.rows(w.w1(), 0, d), previous, false, false, 1.0, 0.0);
+    previous.muliColumnVector(notLast(b, t, dt));
+    Nd4j.gemm(x, RowBlockView.rows(w.w1(), d, 2 * d), pre, false, false, 1.0, 0.0);
+    if (n > 1) {
+      RowBlockView.rows(pre, 1, n).addi(RowBlockView.rows(previous, 0, n - 1));
+    }
     pre.addiRowVector(w.b1());
   }
 
@@ -77,12 +84,13 @@ final class ContextEncoder {
       return;
     }
     INDArray dpre = phi.pre(); //                                                          [N, r]
-    // forward was pre_t = h_{t-1} W1a + h_t W1b + b1: the h_s W1a term reaches pre_{s+1}
-    INDArray padded = buffers.get("phi.dprePadded", dt, n + 1L, conf.getContextWidth());
-    RowBlockView.rows(padded, 0, n).assign(dpre);
-    padded.getRow(n).assign(0);
+    // forward was pre_t = h_{t-1} W1a + h_t W1b + b1: the h_s W1a term reaches pre_{s+1} of the same sequence
     INDArray next = buffers.get("phi.dpreNext", dt, n, conf.getContextWidth()); //         [N, r], dpre_{t+1}
-    RowGather.into(padded, shifted(b, t, +1), next);
+    if (n > 1) {
+      RowBlockView.rows(next, 0, n - 1L).assign(RowBlockView.rows(dpre, 1, n));
+    }
+    RowBlockView.rows(next, n - 1L, n).assign(0);
+    next.muliColumnVector(notLast(b, t, dt));
     Nd4j.gemm(x, next, RowBlockView.rows(g.w1(), 0, d), true, false, 1.0, 0.0);
     Nd4j.gemm(x, dpre, RowBlockView.rows(g.w1(), d, 2 * d), true, false, 1.0, 0.0);
     ColumnSums.into(dpre, g.b1(), buffers);
@@ -90,18 +98,16 @@ final class ContextEncoder {
     Nd4j.gemm(dpre, RowBlockView.rows(w.w1(), d, 2 * d), dx, false, true, 1.0, 1.0);
   }
 
-  /**
-   * Row indices moving each sequence's rows by {@code step} positions (−1: row t reads t − 1; +1: row t reads
-   * t + 1); positions that fall outside their sequence read row N, the zero row.
-   */
-  private static int[] shifted(int b, int t, int step) {
+  /** A column [N, 1]: 0 on each sequence's last row, 1 elsewhere. */
+  private INDArray notLast(int b, int t, DataType dt) {
     int n = b * t;
-    int[] index = new int[n];
+    double[] values = buffers.doubles("phi.notLast", n);
     for (int row = 0; row < n; row++) {
-      int p = row % t + step;
-      index[row] = p < 0 || p >= t ? n : row + step;
+      values[row] = row % t == t - 1 ? 0 : 1;
     }
-    return index;
+    INDArray column = buffers.get("phi.notLast", dt, n, 1);
+    RowGather.setValues(column, values);
+    return column;
   }
 
   private FfnKernel.Work work(DataType dt, int n) {
