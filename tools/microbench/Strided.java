@@ -6,6 +6,7 @@ public class Strided {
   static double time(Runnable r) { for (int i=0;i<5;i++) r.run(); int n=20; double[] t=new double[n];
     for (int i=0;i<n;i++){long s=System.nanoTime(); r.run(); t[i]=(System.nanoTime()-s)/1e6;} java.util.Arrays.sort(t); return t[n/2]; }
   public static void main(String[] a) {
+  Nd4j.factory().blas().setMaxThreads(Integer.getInteger("blas", 2));
   INDArray x = Nd4j.rand(DataType.FLOAT, 4096, 256), r = Nd4j.rand(DataType.FLOAT, 4096, 64), xr = Nd4j.create(DataType.FLOAT, 4096, 320);
   INDArray xv = xr.get(all(), interval(0, 256)), rv = xr.get(all(), interval(256, 320));
   INDArray dx = Nd4j.create(DataType.FLOAT, 4096, 256), dr = Nd4j.create(DataType.FLOAT, 4096, 64);
