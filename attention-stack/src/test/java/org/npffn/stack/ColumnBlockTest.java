@@ -53,6 +53,28 @@ class ColumnBlockTest {
     }
   }
 
+  /**
+   * The narrow side as a row block of a bigger matrix (non-zero offset, as a shard's rows are), and the wide side
+   * as a column slice of a wider one (row stride above its width).
+   */
+  @Test
+  void copiesBetweenOffsetRowsAndAColumnSlice() {
+    INDArray parentRows = Nd4j.rand(DataType.FLOAT, 9, 3);
+    INDArray source = RowBlockView.rows(parentRows, 4, 9); //                                   [5, 3]
+    INDArray widest = Nd4j.rand(DataType.FLOAT, 5, 10);
+    INDArray wide = widest.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 8)); //         [5, 6], stride 10
+    INDArray expected = widest.dup();
+    expected.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 6)).assign(source);
+
+    ColumnBlock.write(source, wide, 1);
+    assertEquals(expected, widest);
+
+    INDArray outParent = Nd4j.zeros(DataType.FLOAT, 8, 3);
+    ColumnBlock.read(wide, 1, RowBlockView.rows(outParent, 2, 7));
+    assertEquals(source, RowBlockView.rows(outParent, 2, 7));
+    assertEquals(Nd4j.zeros(DataType.FLOAT, 2, 3), RowBlockView.rows(outParent, 0, 2), "rows before untouched");
+  }
+
   @Test
   void refusesBlocksOutsideTheMatrix() {
     INDArray wide = Nd4j.create(DataType.FLOAT, 4, 6);

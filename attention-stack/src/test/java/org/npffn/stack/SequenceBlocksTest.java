@@ -1,6 +1,7 @@
 package org.npffn.stack;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import java.util.function.Supplier;
@@ -13,6 +14,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.npffn.stack.ffn.DenseFfn;
 import org.npffn.stack.ffn.FfnActivation;
+import org.npffn.stack.layers.SequenceLayer;
 
 /**
  * A training step in blocks of sequences, one per worker (-Dnpffn.workers=2), computes what one worker
@@ -44,5 +46,13 @@ class SequenceBlocksTest {
     INDArray mask = masked ? TestNets.rightPaddedMask(t, lengths) : null;
     int[] ran = TestNets.assertSameTrainingStep(single, blocks, x, labels, mask, 1e-12);
     assertArrayEquals(new int[] {1, 2}, ran, "blocks the forward ran in (one worker, two workers)");
+
+    // an inference pass runs whole; a second step with another batch size re-sizes the shards' buffers and
+    // overwrites, not adds to, their gradients
+    blocks.output(x);
+    assertEquals(1, ((SequenceLayer<?>) blocks.getLayer("layer")).lastForwardBlocks(), "inference runs whole");
+    INDArray x2 = TestNets.randomSequence(rng, format, batch + 2, C, t);
+    INDArray labels2 = TestNets.randomLabels(rng, format, batch + 2, 3, t);
+    assertArrayEquals(new int[] {1, 2}, TestNets.assertSameTrainingStep(single, blocks, x2, labels2, null, 1e-12));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import java.util.function.Supplier;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -14,6 +15,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -132,8 +134,8 @@ public final class TestNets {
 
   /**
    * Runs one training step's forward and backward on both networks (same parameters) and asserts the same
-   * "layer" activations, score and parameter gradients to {@code eps}; returns how many blocks of sequences
-   * each network's "layer" ran its forward in.
+   * "layer" activations, score, parameter gradients and the layer's input gradient to {@code eps}; returns how
+   * many blocks of sequences each network's "layer" ran its forward in.
    */
   public static int[] assertSameTrainingStep(ComputationGraph a, ComputationGraph b, INDArray x, INDArray labels,
       INDArray mask, double eps) {
@@ -158,6 +160,29 @@ public final class TestNets {
     assertTrue(act[1].equalsWithEps(act[0], eps), "activations differ by " + act[1].sub(act[0]).amaxNumber());
     assertEquals(score[0], score[1], eps, "score");
     assertTrue(grad[1].equalsWithEps(grad[0], eps), "gradients differ by " + grad[1].sub(grad[0]).amaxNumber());
+    // the input gradient, which the graph drops for its first layer: the layer's own training step
+    INDArray[] dx = new INDArray[2];
+    for (int i = 0; i < 2; i++) {
+      Layer layer = nets[i].getLayer("layer");
+      LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+      layer.setMaskArray(mask);
+      layer.setInput(x, mgr);
+      INDArray y = layer.activate(true, mgr);
+      INDArray dy = gaussianLike(y, 20261201L);
+      dx[i] = layer.backpropGradient(dy, mgr).getSecond().dup();
+      layer.setMaskArray(null);
+    }
+    assertTrue(dx[1].equalsWithEps(dx[0], eps), "input gradients differ by " + dx[1].sub(dx[0]).amaxNumber());
     return blocks;
+  }
+
+  /** Gaussian values of {@code like}'s shape and type, the same for the same seed. */
+  public static INDArray gaussianLike(INDArray like, long seed) {
+    Random rng = new Random(seed);
+    double[] v = new double[(int) like.length()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = rng.nextGaussian();
+    }
+    return Nd4j.create(v, like.shape(), like.dataType());
   }
 }

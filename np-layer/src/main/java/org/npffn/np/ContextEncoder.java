@@ -9,7 +9,6 @@ import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.RowBlockView;
-import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.ScratchBuffers;
 
 /**
@@ -56,7 +55,7 @@ final class ContextEncoder {
     DataType dt = x.dataType();
     INDArray previous = buffers.get("phi.previous", dt, n, conf.getContextWidth()); //            x W1a [N, r]
     Nd4j.gemm(x, RowBlockView.rows(w.w1(), 0, d), previous, false, false, 1.0, 0.0);
-    previous.muliColumnVector(notLast(b, t, dt));
+    zeroSequenceEnds(previous, b, t);
     Nd4j.gemm(x, RowBlockView.rows(w.w1(), d, 2 * d), pre, false, false, 1.0, 0.0);
     if (n > 1) {
       RowBlockView.rows(pre, 1, n).addi(RowBlockView.rows(previous, 0, n - 1));
@@ -89,8 +88,7 @@ final class ContextEncoder {
     if (n > 1) {
       RowBlockView.rows(next, 0, n - 1L).assign(RowBlockView.rows(dpre, 1, n));
     }
-    RowBlockView.rows(next, n - 1L, n).assign(0);
-    next.muliColumnVector(notLast(b, t, dt));
+    zeroSequenceEnds(next, b, t); //                                        row N - 1 too: it ends the last one
     Nd4j.gemm(x, next, RowBlockView.rows(g.w1(), 0, d), true, false, 1.0, 0.0);
     Nd4j.gemm(x, dpre, RowBlockView.rows(g.w1(), d, 2 * d), true, false, 1.0, 0.0);
     ColumnSums.into(dpre, g.b1(), buffers);
@@ -98,16 +96,19 @@ final class ContextEncoder {
     Nd4j.gemm(dpre, RowBlockView.rows(w.w1(), d, 2 * d), dx, false, true, 1.0, 1.0);
   }
 
-  /** A column [N, 1]: 0 on each sequence's last row, 1 elsewhere. */
-  private INDArray notLast(int b, int t, DataType dt) {
-    int n = b * t;
-    double[] values = buffers.doubles("phi.notLast", n);
-    for (int row = 0; row < n; row++) {
-      values[row] = row % t == t - 1 ? 0 : 1;
+  /**
+   * Zeroes each sequence's last row of m [N, r], by assignment: multiplying by a 0/1 mask would turn an Inf
+   * in one sequence into a NaN in the next.
+   */
+  private static void zeroSequenceEnds(INDArray m, int b, int t) {
+    if (t == 1) {
+      m.assign(0);
+      return;
     }
-    INDArray column = buffers.get("phi.notLast", dt, n, 1);
-    RowGather.setValues(column, values);
-    return column;
+    for (int s = 0; s < b; s++) {
+      long row = (long) s * t + t - 1;
+      RowBlockView.rows(m, row, row + 1).assign(0);
+    }
   }
 
   private FfnKernel.Work work(DataType dt, int n) {

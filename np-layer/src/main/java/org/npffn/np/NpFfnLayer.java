@@ -105,7 +105,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   @Override
   public INDArray unitOutput(int u) {
     Preconditions.checkState(rows != null && !denseActivationsStale, "%s: needs a dense forward pass first "
-        + "(inference top-k off)", layerConf().getLayerName());
+        + "(inference top-k off; a training step in blocks of sequences keeps no whole-batch activations)",
+        layerConf().getLayerName());
     Preconditions.checkElementIndex(u, units(), "group");
     NpFfn c = layerConf();
     long hg = c.groupWidth();
@@ -125,7 +126,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
 
   /** The statistics of the whole batch, from the blocks' sums. */
   @Override
-  protected void afterForwardInBlocks(List<? extends SequenceLayer<NpFfn>> shards, long[] rowCut) {
+  protected void afterForwardInBlocks(List<? extends SequenceLayer<NpFfn>> shards) {
     GroupSums total = ((NpFfnLayer) shards.get(0)).sums;
     for (int i = 1; i < shards.size(); i++) {
       total = total.plus(((NpFfnLayer) shards.get(i)).sums);
@@ -167,8 +168,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     }
     INDArray r = buffers.get("r", dt, n, c.getContextWidth());
     RowGather.setValues(r, rValues);
-    if (jointInput(c)) {
-      // [x | r] side by side: U's and Ar's products ride in W_up's and Ah's gemms, one gemm each over [d + r]
+    if (jointInput(c) && (training || c.getGating() == GroupGating.SOFTMAX)) {
+      // [x | r] side by side (read by the training up-projection and by the softmax selector): U's and Ar's products ride in W_up's and Ah's gemms, one gemm each over [d + r]
       // instead of a wide one plus a thin one (a thin gemm runs at about half the speed on two BLAS threads)
       INDArray xr = buffers.get("xr", dt, n, d + c.getContextWidth()); //                      [N, d + r]
       ColumnBlock.write(x, xr, 0);
@@ -485,11 +486,11 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   // ---------------------------------------------------------------- statistics
 
   /** Sums over the real rows of one forward: their count, Σ_t α_t per group and Σ_t H(α_t). */
-  private record GroupSums(long count, double[] alpha, double entropy) {
+  private record GroupSums(long count, double[] alphaSum, double entropy) {
     GroupSums plus(GroupSums o) {
-      double[] a = alpha.clone();
+      double[] a = alphaSum.clone();
       for (int g = 0; g < a.length; g++) {
-        a[g] += o.alpha[g];
+        a[g] += o.alphaSum[g];
       }
       return new GroupSums(count + o.count, a, entropy + o.entropy);
     }
@@ -528,7 +529,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     double entropyOfMean = 0;
     int dead = 0;
     for (int g = 0; g < m; g++) {
-      mean[g] = sums.alpha()[g] / Math.max(sums.count(), 1);
+      mean[g] = sums.alphaSum()[g] / Math.max(sums.count(), 1);
       if (mean[g] > 0) {
         entropyOfMean -= mean[g] * Math.log(mean[g]);
       }
@@ -547,7 +548,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       scalars.put("context_reliance", reliance);
     }
     String name = layerConf().getLayerName() == null ? "np" : layerConf().getLayerName();
-    usage = new UsageSnapshot(name, sums.count(), topKLoad != null ? topKLoad : sums.alpha().clone(), mean, 0,
+    usage = new UsageSnapshot(name, sums.count(), topKLoad != null ? topKLoad : sums.alphaSum().clone(), mean, 0,
         scalars);
   }
 

@@ -4,8 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -57,8 +59,7 @@ public final class ColumnBlock {
       return;
     }
     if (!rowsContiguous(wide) || !nioType(wide)) {
-      block(wide, from, width).assign(org.nd4j.linalg.factory.Nd4j.create(values, new long[] {n, width},
-          DataType.DOUBLE));
+      block(wide, from, width).assign(Nd4j.create(values, new long[] {n, width}, DataType.DOUBLE));
       return;
     }
     ByteBuffer bytes = nio(wide);
@@ -131,7 +132,7 @@ public final class ColumnBlock {
     if (narrow.rank() != 2 || wide.rank() != 2 || narrow.rows() != wide.rows() || from < 0
         || from + narrow.columns() > wide.columns()) {
       throw new IllegalArgumentException("columns [" + from + ", " + (from + narrow.columns()) + ") of "
-          + java.util.Arrays.toString(wide.shape()) + " against " + java.util.Arrays.toString(narrow.shape()));
+          + Arrays.toString(wide.shape()) + " against " + Arrays.toString(narrow.shape()));
     }
   }
 
@@ -139,7 +140,7 @@ public final class ColumnBlock {
     if (wide.rank() != 2 || width < 0 || from < 0 || from + width > wide.columns()
         || length != wide.rows() * width) {
       throw new IllegalArgumentException(length + " values as columns [" + from + ", " + (from + width)
-          + ") of " + java.util.Arrays.toString(wide.shape()));
+          + ") of " + Arrays.toString(wide.shape()));
     }
   }
 

@@ -23,7 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The calling thread claims parts too, and helpers come from the common ForkJoinPool; a helper that
  * starts late finds nothing left to claim, so a busy pool costs speed, never progress. Parts must write to
- * disjoint arrays and must not create ScratchBuffers entries (size them before).
+ * disjoint arrays, and must not touch a ScratchBuffers that another part or the caller uses at the same time
+ * (size shared buffers before; a part may own its buffers, as SequenceBlocks' shards do).
  */
 public final class CoreParallel {
   private final int workers;

@@ -30,8 +30,10 @@ final class SequenceBlocks<C extends SequenceLayerConf> {
   private final SequenceLayer<C> owner;
   private final CoreParallel cores;
   private final List<SequenceLayer<C>> shards = new ArrayList<>();
-  /** The parameter array the shards view: a new one (setParamsViewArray) means new shards. */
+  /** The parameter array and table the shards use: a new one (setParamsViewArray, setParamTable) means new
+   * shards. */
   private INDArray shardParams;
+  private Map<String, INDArray> shardTable;
   /** Row cuts of the last forward in blocks: block i is rows [rowCut[i], rowCut[i + 1]). */
   private long[] rowCut;
 
@@ -88,7 +90,7 @@ final class SequenceBlocks<C extends SequenceLayerConf> {
           i == 0 ? gradViews : shard.gradViews());
     });
     for (int i = 1; i < blocks; i++) {
-      gradFlat.addi(shards.get(i).gradientsFlattened().reshape(gradFlat.shape()));
+      gradFlat.addi(shards.get(i).getGradientsViewArray().reshape(gradFlat.shape()));
     }
     return dIn[0] == null ? null : gather(dIn, cut, "blocks.dx");
   }
@@ -96,11 +98,6 @@ final class SequenceBlocks<C extends SequenceLayerConf> {
   /** The shards that ran the last forward in blocks, in block order. */
   List<SequenceLayer<C>> shards() {
     return Collections.unmodifiableList(shards.subList(0, rowCut.length - 1));
-  }
-
-  /** Row cuts of the last forward in blocks. */
-  long[] rowCut() {
-    return rowCut.clone();
   }
 
   /** Whether the last forward ran in blocks (the backward must then run in the same blocks). */
@@ -117,10 +114,12 @@ final class SequenceBlocks<C extends SequenceLayerConf> {
   }
 
   private List<SequenceLayer<C>> shards(int blocks) {
-    INDArray params = owner.flatParams();
-    if (params != shardParams) {
+    INDArray params = owner.params();
+    Map<String, INDArray> table = owner.paramTable();
+    if (params != shardParams || table != shardTable) {
       shards.clear();
       shardParams = params;
+      shardTable = table;
     }
     while (shards.size() < blocks) {
       try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {

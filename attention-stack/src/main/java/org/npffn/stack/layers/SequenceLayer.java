@@ -67,10 +67,10 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
 
   /**
    * Called after a training forward that ran in blocks, with the shards that ran them (instances of this
-   * class, in block order) and the blocks' row cuts: a layer that keeps statistics of the whole batch gathers
-   * them here. {@link #rows} and {@link #rowMask} are set.
+   * class, in block order): a layer that keeps statistics of the whole batch gathers them here. {@link #rows}
+   * and {@link #rowMask} are set.
    */
-  protected void afterForwardInBlocks(List<? extends SequenceLayer<C>> shards, long[] rowCut) {
+  protected void afterForwardInBlocks(List<? extends SequenceLayer<C>> shards) {
   }
 
   /**
@@ -81,23 +81,20 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     return lastForwardBlocks;
   }
 
-  /** Another instance of this layer over the same parameter views, for {@link SequenceBlocks}. */
+  /**
+   * Another instance of this layer over the same parameters, for {@link SequenceBlocks}: the same flat view
+   * and the same parameter table (a replaced table, setParamTable, reaches the shards too).
+   */
   @SuppressWarnings("unchecked")
   SequenceLayer<C> newShard() {
-    return (SequenceLayer<C>) layerConf().instantiate(conf, Collections.emptyList(), getIndex(), paramsFlattened,
-        false, dataType);
-  }
-
-  INDArray flatParams() {
-    return paramsFlattened;
+    SequenceLayer<C> shard = (SequenceLayer<C>) layerConf().instantiate(conf, Collections.emptyList(), getIndex(),
+        paramsFlattened, false, dataType);
+    shard.setParamTable(params);
+    return shard;
   }
 
   Map<String, INDArray> gradViews() {
     return gradientViews;
-  }
-
-  INDArray gradientsFlattened() {
-    return gradientsFlattened;
   }
 
   /**
@@ -130,7 +127,7 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     rowMask = mask;
     lastForwardBlocks = cut == null ? 1 : cut.length - 1;
     if (cut != null) {
-      afterForwardInBlocks(blocks.shards(), blocks.rowCut());
+      afterForwardInBlocks(blocks.shards());
     }
     return in.toSequence(out, workspaceMgr, ArrayType.ACTIVATIONS);
   }
