@@ -31,21 +31,15 @@ class SequenceBlocksTest {
   @Property(tries = 6, seed = "20261201")
   void denseFfnInBlocksEqualsOneWorker(@ForAll FfnActivation act, @ForAll RNNFormat format,
       @ForAll @IntRange(min = 2, max = 5) int batch, @ForAll boolean masked, @ForAll long seed) {
-    int t = 520 / (batch / 2) + 1; // two blocks of whole sequences need 512 tokens each
+    int t = TestNets.twoBlockLength(batch);
     Supplier<ComputationGraph> net = () -> TestNets.singleLayer(TestNets.gradientCheckBase(seed),
         new DenseFfn.Builder().hidden(5).activation(act).dataFormat(format).build(), C, t, 3);
-    ComputationGraph single = TestNets.withWorkers(1, net);
-    ComputationGraph blocks = TestNets.withWorkers(2, net);
-    Random rng = new Random(seed);
+    ComputationGraph[] nets = TestNets.assertBlocksMatchOneWorker(net, format, batch, C, t, masked, seed,
+        act + ", " + format);
+    ComputationGraph single = nets[0];
+    ComputationGraph blocks = nets[1];
+    Random rng = new Random(seed + 1);
     INDArray x = TestNets.randomSequence(rng, format, batch, C, t);
-    INDArray labels = TestNets.randomLabels(rng, format, batch, 3, t);
-    int[] lengths = new int[batch];
-    for (int b = 0; b < batch; b++) {
-      lengths[b] = masked ? 1 + rng.nextInt(t) : t;
-    }
-    INDArray mask = masked ? TestNets.rightPaddedMask(t, lengths) : null;
-    int[] ran = TestNets.assertSameTrainingStep(single, blocks, x, labels, mask, 1e-12);
-    assertArrayEquals(new int[] {1, 2}, ran, "blocks the forward ran in (one worker, two workers)");
 
     // an inference pass runs whole; a second step with another batch size re-sizes the shards' buffers and
     // overwrites, not adds to, their gradients

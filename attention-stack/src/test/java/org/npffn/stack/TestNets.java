@@ -1,5 +1,6 @@
 package org.npffn.stack;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,5 +185,38 @@ public final class TestNets {
       v[i] = rng.nextGaussian();
     }
     return Nd4j.create(v, like.shape(), like.dataType());
+  }
+
+  /** A length T at which B ≥ 2 sequences make two blocks of at least 512 tokens each (SequenceBlocks). */
+  public static int twoBlockLength(int batch) {
+    return 520 / (batch / 2) + 1;
+  }
+
+  /** Right-padded mask [B, T] with each sequence's length drawn from [1, T]. */
+  public static INDArray randomPaddedMask(Random rng, int batch, int t) {
+    int[] lengths = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      lengths[b] = 1 + rng.nextInt(t);
+    }
+    return rightPaddedMask(t, lengths);
+  }
+
+  /**
+   * Builds {@code net} with one worker and with two, runs one training step of B sequences of length T on both
+   * (Gaussian input, random labels, right padding when {@code padded}), asserts that they agree to 1e-12
+   * ({@link #assertSameTrainingStep}) and that the two-worker "layer" ran in two blocks; returns both
+   * networks, one worker first.
+   */
+  public static ComputationGraph[] assertBlocksMatchOneWorker(Supplier<ComputationGraph> net, RNNFormat format,
+      int batch, long width, int t, boolean padded, long seed, String what) {
+    ComputationGraph single = withWorkers(1, net);
+    ComputationGraph blocks = withWorkers(2, net);
+    Random rng = new Random(seed);
+    INDArray x = randomSequence(rng, format, batch, width, t);
+    INDArray labels = randomLabels(rng, format, batch, 3, t);
+    INDArray mask = padded ? randomPaddedMask(rng, batch, t) : null;
+    int[] ran = assertSameTrainingStep(single, blocks, x, labels, mask, 1e-12);
+    assertArrayEquals(new int[] {1, 2}, ran, what + ": blocks the forward ran in (one worker, two workers)");
+    return new ComputationGraph[] {single, blocks};
   }
 }

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.npffn.stack.TestNets;
 import org.npffn.stack.ffn.UsageSnapshot;
 
@@ -47,24 +46,13 @@ class NpBlocksTest {
       RNNFormat format, int batch, boolean masked, long seed) {
     String option = mode + ", " + gating + ", U " + u + ", decay " + decay + ", " + format + ", B = " + batch
         + (masked ? ", padded" : "");
-    int t = 520 / (batch / 2) + 1; // two blocks of whole sequences need 512 tokens each
+    int t = TestNets.twoBlockLength(batch);
     Supplier<ComputationGraph> net = () -> NpNets.graph(new NpFfn.Builder().hidden(8).groups(4).contextWidth(3)
         .selectorRank(2).contextMode(mode).gating(gating).contextProjection(u).decay(decay).dataFormat(format)
         .build(), C, t, seed, true);
-    ComputationGraph single = TestNets.withWorkers(1, net);
-    ComputationGraph blocks = TestNets.withWorkers(2, net);
-    Random rng = new Random(seed);
-    INDArray x = TestNets.randomSequence(rng, format, batch, C, t);
-    INDArray labels = TestNets.randomLabels(rng, format, batch, 3, t);
-    int[] lengths = new int[batch];
-    for (int b = 0; b < batch; b++) {
-      lengths[b] = masked ? 1 + rng.nextInt(t) : t;
-    }
-    INDArray mask = masked ? TestNets.rightPaddedMask(t, lengths) : null;
-
-    int[] ran = TestNets.assertSameTrainingStep(single, blocks, x, labels, mask, 1e-12);
-
-    assertArrayEquals(new int[] {1, 2}, ran, option + ": blocks the forward ran in (one worker, two workers)");
+    ComputationGraph[] nets = TestNets.assertBlocksMatchOneWorker(net, format, batch, C, t, masked, seed, option);
+    ComputationGraph single = nets[0];
+    ComputationGraph blocks = nets[1];
     UsageSnapshot one = ((NpFfnLayer) single.getLayer("layer")).lastUsage().orElseThrow();
     UsageSnapshot two = ((NpFfnLayer) blocks.getLayer("layer")).lastUsage().orElseThrow();
     assertEquals(one.tokens(), two.tokens(), option + ": tokens");

@@ -62,25 +62,19 @@ public final class ColumnBlock {
       block(wide, from, width).assign(Nd4j.create(values, new long[] {n, width}, DataType.DOUBLE));
       return;
     }
-    ByteBuffer bytes = nio(wide);
-    long stride = wide.rows() <= 1 ? wide.columns() : wide.stride(0);
-    FloatBuffer floats = wide.dataType() == DataType.FLOAT ? bytes.asFloatBuffer() : null;
-    DoubleBuffer doubles = floats == null ? bytes.asDoubleBuffer() : null;
-    for (int row = 0; row < n; row++) {
-      int at = (int) (wide.offset() + row * stride + from);
+    eachRow(wide, from, width, (floats, doubles, at, first) -> {
       if (floats != null) {
         for (int j = 0; j < width; j++) {
-          floats.put(at + j, (float) values[row * width + j]);
+          floats.put(at + j, (float) values[first + j]);
         }
       } else {
-        doubles.put(at, values, row * width, width);
+        doubles.put(at, values, first, width);
       }
-    }
+    });
   }
 
   /** out = wide[:, from : from + width] as n·width row-major doubles; returns out. */
   public static double[] read(INDArray wide, long from, int width, double[] out) {
-    long n = wide.rows();
     checkValues(out.length, width, wide, from);
     if (out.length == 0) {
       return out;
@@ -88,21 +82,32 @@ public final class ColumnBlock {
     if (!rowsContiguous(wide) || !nioType(wide)) {
       return RowGather.values(block(wide, from, width), out);
     }
+    eachRow(wide, from, width, (floats, doubles, at, first) -> {
+      if (floats != null) {
+        for (int j = 0; j < width; j++) {
+          out[first + j] = floats.get(at + j);
+        }
+      } else {
+        doubles.get(at, out, first, width);
+      }
+    });
+    return out;
+  }
+
+  /** One row of a column block: {@code at} indexes the wide matrix's buffer, {@code first} the row-major values. */
+  private interface RowOfBlock {
+    void copy(FloatBuffer floats, DoubleBuffer doubles, int at, int first);
+  }
+
+  /** Calls {@code row} for every row of wide[:, from : from + width]; floats or doubles is null by type. */
+  private static void eachRow(INDArray wide, long from, int width, RowOfBlock row) {
     ByteBuffer bytes = nio(wide);
     long stride = wide.rows() <= 1 ? wide.columns() : wide.stride(0);
     FloatBuffer floats = wide.dataType() == DataType.FLOAT ? bytes.asFloatBuffer() : null;
     DoubleBuffer doubles = floats == null ? bytes.asDoubleBuffer() : null;
-    for (int row = 0; row < n; row++) {
-      int at = (int) (wide.offset() + row * stride + from);
-      if (floats != null) {
-        for (int j = 0; j < width; j++) {
-          out[row * width + j] = floats.get(at + j);
-        }
-      } else {
-        doubles.get(at, out, row * width, width);
-      }
+    for (int r = 0; r < wide.rows(); r++) {
+      row.copy(floats, doubles, (int) (wide.offset() + r * stride + from), r * width);
     }
-    return out;
   }
 
   /** rows of {@code a} from column aFrom into rows of {@code b} from column bFrom, width columns each. */
