@@ -3,6 +3,7 @@ package org.npffn.stack.attention;
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
+import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,6 +28,12 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
 
   public CausalSelfAttentionLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
+  }
+
+  /** Attention is causal within each sequence: a training step may run in blocks of sequences (SequenceBlocks). */
+  @Override
+  protected boolean sequencesIndependent() {
+    return true;
   }
 
   @Override
@@ -150,6 +157,14 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
   public INDArray attentionWeights() {
     if (rows == null) {
       throw new IllegalStateException(layerId() + ": no forward pass yet");
+    }
+    List<? extends SequenceLayer<CausalSelfAttention>> shards = lastForwardShards();
+    if (!shards.isEmpty()) {
+      INDArray[] parts = new INDArray[shards.size()];
+      for (int i = 0; i < parts.length; i++) {
+        parts[i] = ((CausalSelfAttentionLayer) shards.get(i)).attentionWeights();
+      }
+      return Nd4j.concat(0, parts);
     }
     long b = rows.batch();
     long t = rows.length();

@@ -81,6 +81,11 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     return lastForwardBlocks;
   }
 
+  /** The shards that ran the last forward in blocks, in block order; empty after a forward that ran whole. */
+  protected List<? extends SequenceLayer<C>> lastForwardShards() {
+    return blocks.active() ? blocks.shards() : List.of();
+  }
+
   /**
    * Another instance of this layer over the same parameters, for {@link SequenceBlocks}: the same flat view
    * and the same parameter table (a replaced table, setParamTable, reaches the shards too).

@@ -19,6 +19,12 @@ public class SequenceNormLayer extends SequenceLayer<SequenceNorm> {
     super(conf, dataType);
   }
 
+  /** Each token is normalised on its own: a training step may run in blocks of sequences (SequenceBlocks). */
+  @Override
+  protected boolean sequencesIndependent() {
+    return true;
+  }
+
   @Override
   protected INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training) {
     SequenceNorm c = layerConf();
