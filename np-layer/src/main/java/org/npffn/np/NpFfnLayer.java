@@ -169,8 +169,9 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     INDArray r = buffers.get("r", dt, n, c.getContextWidth());
     RowGather.setValues(r, rValues);
     if (jointInput(c) && (training || c.getGating() == GroupGating.SOFTMAX)) {
-      // [x | r] side by side (read by the training up-projection and by the softmax selector): U's and Ar's products ride in W_up's and Ah's gemms, one gemm each over [d + r]
-      // instead of a wide one plus a thin one (a thin gemm runs at about half the speed on two BLAS threads)
+      // [x | r] side by side, read by the training up-projection and by the softmax selector: U's and Ar's
+      // products ride in W_up's and Ah's gemms, one gemm each over [d + r] instead of a wide one plus a thin
+      // one (a thin gemm runs at about half the speed on two BLAS threads)
       INDArray xr = buffers.get("xr", dt, n, d + c.getContextWidth()); //                      [N, d + r]
       ColumnBlock.write(x, xr, 0);
       ColumnBlock.write(rValues, c.getContextWidth(), xr, d);

@@ -24,14 +24,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * different rows lose nothing against one gemm on two threads.
  */
 final class SequenceBlocks<C extends SequenceLayerConf> {
-  /** Blocks below this many tokens are not worth a shard (a hand-off and the gradient sum cost ~0.5 ms). */
+  /**
+   * Blocks are at least this many tokens: each block costs a hand-off to another thread and a sum of the whole
+   * gradient, which small steps (tests, short sequences) do not win back.
+   */
   static final long MIN_BLOCK_TOKENS = 512;
 
   private final SequenceLayer<C> owner;
   private final CoreParallel cores;
   private final List<SequenceLayer<C>> shards = new ArrayList<>();
-  /** The parameter array and table the shards use: a new one (setParamsViewArray, setParamTable) means new
-   * shards. */
+  /**
+   * The parameter array and table the shards use: a replaced one (setParamsViewArray, setParamTable) makes new
+   * shards.
+   */
   private INDArray shardParams;
   private Map<String, INDArray> shardTable;
   /** Row cuts of the last forward in blocks: block i is rows [rowCut[i], rowCut[i + 1]). */
