@@ -55,14 +55,19 @@ public final class RowBlockView {
     return original != null ? original : m.data();
   }
 
+  /** Whether {@code m} is a c-order matrix whose rows follow each other with unit column stride. */
+  static boolean isContiguous(INDArray m) {
+    boolean rowsFollow = m.rows() <= 1 || m.stride(0) == m.columns();
+    boolean unitColumns = m.rows() == 0 || m.columns() <= 1 || m.stride(1) == 1;
+    return m.rank() == 2 && m.ordering() == 'c' && rowsFollow && unitColumns;
+  }
+
   /**
    * Rows follow each other with unit column stride. ND4J normalises the strides of degenerate shapes (a [1, d]
    * array has strides [1, 1], a [0, d] view [0, 0]), so a stride is only checked where it is used.
    */
   private static void requireContiguous(INDArray m, String name) {
-    boolean rowsFollow = m.rows() <= 1 || m.stride(0) == m.columns();
-    boolean unitColumns = m.rows() == 0 || m.columns() <= 1 || m.stride(1) == 1;
-    if (m.rank() != 2 || m.ordering() != 'c' || !rowsFollow || !unitColumns) {
+    if (!isContiguous(m)) {
       throw new IllegalArgumentException(name + " must be a contiguous c-order matrix, got shape "
           + java.util.Arrays.toString(m.shape()) + " strides " + java.util.Arrays.toString(m.stride()));
     }

@@ -149,9 +149,7 @@ final class SequenceBlocks<C extends SequenceLayerConf> {
 
   /** {@code rows} itself when its rows can be sliced as views, else a contiguous copy. */
   private INDArray contiguousRows(INDArray rows, String name) {
-    boolean contiguous = rows.ordering() == 'c' && (rows.rows() <= 1 || rows.stride(0) == rows.columns())
-        && (rows.columns() <= 1 || rows.stride(1) == 1);
-    return contiguous ? rows : owner.buffers.get(name, rows.dataType(), rows.shape()).assign(rows);
+    return RowBlockView.isContiguous(rows) ? rows : owner.buffers.get(name, rows.dataType(), rows.shape()).assign(rows);
   }
 
   private static long ceilDiv(long a, long b) {
