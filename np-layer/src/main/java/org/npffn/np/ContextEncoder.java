@@ -10,6 +10,7 @@ import org.npffn.stack.ffn.FfnWeights;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.ScratchBuffers;
+import org.npffn.stack.layers.SequenceShift;
 
 /**
  * φ, the encoder of context points: e_t = φ(c_t), a GELU MLP c -> r -> r whose input c_t is h_t (TOKEN) or
@@ -17,8 +18,8 @@ import org.npffn.stack.layers.ScratchBuffers;
  *
  * <p>The pair is never built. Its first layer splits as c_t W1 = h_{t-1} W1a + h_t W1b with W1 = [W1a; W1b],
  * so the forward computes x W1a and x W1b on the [N, d] rows and moves the first product down one position
- * within each sequence, and the backward moves dpre up one position: [N, r] row views instead of strided
- * copies and adds of [N, 2d] arrays, which cost ~20 ms of a 170 ms step at N = 4096, d = 256 (measured).
+ * within each sequence, and the backward moves dpre up one position: passes over [N, r] rows instead of
+ * strided copies and adds of [N, 2d] arrays, which cost ~20 ms of a 170 ms step at N = 4096, d = 256 (measured).
  */
 final class ContextEncoder {
   private final NpFfn conf;
@@ -36,7 +37,7 @@ final class ContextEncoder {
     if (conf.getContextMode() == ContextMode.TOKEN) {
       FfnKernel.inputProjection(x, w, phi);
     } else {
-      transitionInput(x, b, t, w, phi.pre());
+      transitionInput(x, t, w, phi.pre());
     }
     FfnKernel.activation(FfnActivation.GELU, phi);
     FfnKernel.outputProjection(w, phi);
@@ -46,21 +47,15 @@ final class ContextEncoder {
   /**
    * pre_t = h_{t-1} W1a + h_t W1b + b1                                               [N, r]
    *
-   * <p>x W1a moves down one row as two contiguous row views (rows [1, N) gain rows [0, N - 1)), after its rows
-   * at sequence ends are zeroed, since their successor starts the next sequence: cheaper than a row gather.
+   * <p>x W1a moves down one row within each sequence, added with b1 in one pass (SequenceShift): a sequence's
+   * first row has no predecessor (h_{-1} = 0).
    */
-  private void transitionInput(INDArray x, int b, int t, FfnWeights w, INDArray pre) {
-    int n = b * t;
+  private void transitionInput(INDArray x, int t, FfnWeights w, INDArray pre) {
     long d = conf.getNIn();
-    DataType dt = x.dataType();
-    INDArray previous = buffers.get("phi.previous", dt, n, conf.getContextWidth()); //            x W1a [N, r]
+    INDArray previous = buffers.get("phi.previous", x.dataType(), x.rows(), conf.getContextWidth()); // x W1a
     Nd4j.gemm(x, RowBlockView.rows(w.w1(), 0, d), previous, false, false, 1.0, 0.0);
-    zeroSequenceEnds(previous, b, t);
     Nd4j.gemm(x, RowBlockView.rows(w.w1(), d, 2 * d), pre, false, false, 1.0, 0.0);
-    if (n > 1) {
-      RowBlockView.rows(pre, 1, n).addi(RowBlockView.rows(previous, 0, n - 1));
-    }
-    pre.addiRowVector(w.b1());
+    SequenceShift.addPreviousAndBias(previous, w.b1(), pre, t);
   }
 
   /**
@@ -85,30 +80,12 @@ final class ContextEncoder {
     INDArray dpre = phi.pre(); //                                                          [N, r]
     // forward was pre_t = h_{t-1} W1a + h_t W1b + b1: the h_s W1a term reaches pre_{s+1} of the same sequence
     INDArray next = buffers.get("phi.dpreNext", dt, n, conf.getContextWidth()); //         [N, r], dpre_{t+1}
-    if (n > 1) {
-      RowBlockView.rows(next, 0, n - 1L).assign(RowBlockView.rows(dpre, 1, n));
-    }
-    zeroSequenceEnds(next, b, t); //                                        row N - 1 too: it ends the last one
+    SequenceShift.nextInSequence(dpre, next, t);
     Nd4j.gemm(x, next, RowBlockView.rows(g.w1(), 0, d), true, false, 1.0, 0.0);
     Nd4j.gemm(x, dpre, RowBlockView.rows(g.w1(), d, 2 * d), true, false, 1.0, 0.0);
     ColumnSums.into(dpre, g.b1(), buffers);
     Nd4j.gemm(next, RowBlockView.rows(w.w1(), 0, d), dx, false, true, 1.0, 1.0);
     Nd4j.gemm(dpre, RowBlockView.rows(w.w1(), d, 2 * d), dx, false, true, 1.0, 1.0);
-  }
-
-  /**
-   * Zeroes each sequence's last row of m [N, r], by assignment: multiplying by a 0/1 mask would turn an Inf
-   * in one sequence into a NaN in the next.
-   */
-  private static void zeroSequenceEnds(INDArray m, int b, int t) {
-    if (t == 1) {
-      m.assign(0);
-      return;
-    }
-    for (int s = 0; s < b; s++) {
-      long row = (long) s * t + t - 1;
-      RowBlockView.rows(m, row, row + 1).assign(0);
-    }
   }
 
   private FfnKernel.Work work(DataType dt, int n) {
