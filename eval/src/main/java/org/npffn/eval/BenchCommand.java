@@ -33,20 +33,25 @@ final class BenchCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE})")
   double warmupSeconds;
 
+  @Option(names = "--warmup-rounds", defaultValue = "5",
+      description = "then untimed rounds of all cases interleaved, as the timed rounds run them, so the JIT has "
+          + "settled on the mix (default: ${DEFAULT-VALUE})")
+  int warmupRounds;
+
   @Option(names = "--repeats", defaultValue = "10", description = "timed runs per case (default: ${DEFAULT-VALUE})")
   int repeats;
 
   @Override
   public Integer call() throws Exception {
-    if (warmup < 0 || repeats < 1) {
-      throw new IllegalArgumentException("--warmup = " + warmup + " must be >= 0 and --repeats = " + repeats
-          + " >= 1");
+    if (warmup < 0 || warmupRounds < 0 || repeats < 1) {
+      throw new IllegalArgumentException("--warmup = " + warmup + " and --warmup-rounds = " + warmupRounds
+          + " must be >= 0 and --repeats = " + repeats + " >= 1");
     }
     if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) {
       throw new IllegalArgumentException("--warmup-seconds = " + warmupSeconds + " must be finite and >= 0");
     }
     Pattern filter = Pattern.compile(cases);
-    BenchRunner runner = new BenchRunner(warmup, warmupSeconds, repeats, System.out);
+    BenchRunner runner = new BenchRunner(warmup, warmupSeconds, warmupRounds, repeats, System.out);
     double gemm = runner.gemmGflops();
     System.out.printf("%-22s %9s     %7.1f GFLOP/s   float32 1024^3 into a preallocated output%n", "gemm", "", gemm);
     List<BenchCase> selected = new ArrayList<>();
@@ -55,9 +60,9 @@ final class BenchCommand implements Callable<Integer> {
         selected.add(c);
       }
     }
-    System.out.printf("%d cases interleaved: at least %d warm-up runs and %.0f s each, then %d timed rounds; "
-        + "medians; %d worker(s) per layer (-Dnpffn.workers)%n", selected.size(), warmup, warmupSeconds, repeats,
-        CoreParallel.fromSystemProperty().workers());
+    System.out.printf("%d cases interleaved: at least %d warm-up runs and %.0f s each, %d untimed rounds, then %d "
+        + "timed rounds; medians; %d worker(s) per layer (-Dnpffn.workers)%n", selected.size(), warmup,
+        warmupSeconds, warmupRounds, repeats, CoreParallel.fromSystemProperty().workers());
     List<BenchRunner.Row> rows = runner.measure(selected);
     List<BenchTargets.Result> targets = BenchTargets.check(gemm, rows);
     if (!targets.isEmpty()) {

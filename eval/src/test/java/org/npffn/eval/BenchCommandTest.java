@@ -19,7 +19,7 @@ class BenchCommandTest {
   void writesMachineAndRows() throws IOException {
     Path json = dir.resolve("bench.json");
     assertEquals(0, NpEval.run("bench", "--json", json.toString(), "--cases", "dense-ffn", "--warmup", "0",
-        "--warmup-seconds", "0", "--repeats", "1"));
+        "--warmup-seconds", "0", "--warmup-rounds", "1", "--repeats", "1"));
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
     assertTrue(doc.at("/machine/gemm_gflops").asDouble() > 0);
     assertTrue(doc.at("/machine/cores").asInt() > 0);
@@ -39,6 +39,8 @@ class BenchCommandTest {
   @Test
   void badArgumentsExitWithTwo() {
     assertEquals(2, NpEval.run(new java.io.PrintWriter(new java.io.StringWriter()), "bench", "--repeats", "0"));
+    assertEquals(2, NpEval.run(new java.io.PrintWriter(new java.io.StringWriter()), "bench", "--warmup-rounds",
+        "-1"));
     java.io.StringWriter err = new java.io.StringWriter();
     assertEquals(2, NpEval.run(new java.io.PrintWriter(err), "bench", "--warmup-seconds", "-1"));
     assertTrue(err.toString().contains("--warmup-seconds = -1.0 must be finite and >= 0"), err.toString());

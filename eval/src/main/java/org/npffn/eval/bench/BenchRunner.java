@@ -19,6 +19,7 @@ import org.npffn.stack.layers.CoreParallel;
 public final class BenchRunner {
   private final int warmup;
   private final double warmupSeconds;
+  private final int warmupRounds;
   private final int repeats;
   private final PrintStream log;
 
@@ -28,11 +29,16 @@ public final class BenchRunner {
    *     background threads that compete for the same two cores, so a fixed small number of runs measured
    *     compilation, not the layer (moe/E=64 medians 183, 165 and 141 ms after 5, 20 and 40 warm-up runs;
    *     144 ms after 5 with C2 off; dense-ffn 100, 100, 98)
+   * @param warmupRounds untimed rounds of all cases interleaved, after each case's own warm-up: the JIT
+   *     recompiles shared code (ND4J's op executioner, the layers' common paths) once the cases take turns, and
+   *     in one run of 20 timed rounds without them the first five were 15-25% slower for every case (dense-ffn
+   *     95 against 80 ms, np/T=128 115-128 against 99), enough to move a median of ten between the two speeds
    * @param repeats timed runs per case
    */
-  public BenchRunner(int warmup, double warmupSeconds, int repeats, PrintStream log) {
+  public BenchRunner(int warmup, double warmupSeconds, int warmupRounds, int repeats, PrintStream log) {
     this.warmup = warmup;
     this.warmupSeconds = warmupSeconds;
+    this.warmupRounds = warmupRounds;
     this.repeats = repeats;
     this.log = log;
   }
@@ -53,8 +59,8 @@ public final class BenchRunner {
   }
 
   /**
-   * Times the cases interleaved: all are set up and warmed up, then each timed round runs every case once, in
-   * order. A slow spell of the machine (these are shared VMs) then lands on all cases alike instead of on
+   * Times the cases interleaved: all are set up and warmed up (each alone, then in untimed rounds as below), then
+   * each timed round runs every case once, in order. A slow spell of the machine (these are shared VMs) then lands on all cases alike instead of on
    * whichever case was running, so the ratios between cases hold better than the times themselves.
    */
   public List<Row> measure(List<BenchCase> cases) {
@@ -66,7 +72,7 @@ public final class BenchRunner {
       }
     }
     double[][] ms = new double[cases.size()][repeats];
-    for (int round = 0; round < repeats; round++) {
+    for (int round = -warmupRounds; round < repeats; round++) {
       for (int i = 0; i < cases.size(); i++) {
         settle();
         // an untimed run first: the timed one then follows a run of its own case, as every step of a training
@@ -74,8 +80,10 @@ public final class BenchRunner {
         check(cases.get(i).run());
         long t0 = System.nanoTime();
         double checksum = cases.get(i).run();
-        ms[i][round] = (System.nanoTime() - t0) / 1e6;
         check(checksum);
+        if (round >= 0) {
+          ms[i][round] = (System.nanoTime() - t0) / 1e6;
+        }
       }
     }
     List<Row> rows = new ArrayList<>();
