@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
           + "settled on the mix (default: ${DEFAULT-VALUE})")
   int warmupRounds;
 
-  @Option(names = "--repeats", defaultValue = "10", description = "timed runs per case (default: ${DEFAULT-VALUE})")
+  @Option(names = "--repeats", defaultValue = "20", description = "timed runs per case (default: ${DEFAULT-VALUE})")
   int repeats;
 
   @Override
@@ -52,8 +52,8 @@ final class BenchCommand implements Callable<Integer> {
     }
     Pattern filter = Pattern.compile(cases);
     BenchRunner runner = new BenchRunner(warmup, warmupSeconds, warmupRounds, repeats, System.out);
-    double gemm = runner.gemmGflops();
-    System.out.printf("%-22s %9s     %7.1f GFLOP/s   float32 1024^3 into a preallocated output%n", "gemm", "", gemm);
+    BenchRunner.Row gemm = runner.gemm();
+    System.out.printf("%-22s %9s     %7.1f GFLOP/s   %s%n", "gemm", "", gemm.gflops(), gemm.shape());
     List<BenchCase> selected = new ArrayList<>();
     for (BenchCase c : BenchSuite.cases()) {
       if (filter.matcher(c.name()).matches()) {
@@ -61,13 +61,13 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     System.out.printf("%d cases interleaved: at least %d warm-up runs and %.0f s each, %d untimed rounds, then %d "
-        + "timed rounds; medians; %d worker(s) per layer (-Dnpffn.workers)%n", selected.size(), warmup,
-        warmupSeconds, warmupRounds, repeats, CoreParallel.fromSystemProperty().workers());
+        + "timed rounds; medians and fastest runs; %d worker(s) per layer (-Dnpffn.workers)%n", selected.size(),
+        warmup, warmupSeconds, warmupRounds, repeats, CoreParallel.fromSystemProperty().workers());
     List<BenchRunner.Row> rows = runner.measure(selected);
     List<BenchTargets.Result> targets = BenchTargets.check(gemm, rows);
     if (!targets.isEmpty()) {
       System.out.println();
-      System.out.println("targets (ratios within this run):");
+      System.out.println("targets (ratios within this run, decided on each case's fastest run; medians beside):");
       for (BenchTargets.Result t : targets) {
         System.out.println("  " + t);
       }

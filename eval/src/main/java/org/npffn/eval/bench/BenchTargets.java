@@ -10,6 +10,13 @@ import java.util.function.ToDoubleFunction;
 /**
  * The speed targets the issues set, checked on the rows of one bench run. Each is a ratio within the run;
  * a target is checked only when every case it reads was run.
+ *
+ * <p>A target is decided on each case's fastest run, and the same ratio from the medians is reported beside
+ * it. On these shared two-core VMs the host's interference only adds time and comes in spells, so a case's
+ * timings split into a fast mode and slow ones, and its median lands in whichever the spells put it: within
+ * one run, np/T=128..1024 (the same work) had medians up to 41% apart (102.0 against 143.6 ms) while their
+ * fastest runs were within 3% (docs/benchmarks.md). The fastest run is the estimate of the code's own time
+ * that holds from run to run; Julia's BenchmarkTools reports the minimum for the same reason.
  */
 public final class BenchTargets {
   private BenchTargets() {}
@@ -19,35 +26,47 @@ public final class BenchTargets {
    * @param issue the issue that sets it
    * @param atMost true: value ≤ bound is met; false: value ≥ bound is met
    * @param cases the cases it reads
-   * @param value the value, from the gemm speed and the median ms of each case
+   * @param value the value, from the gemm speed and each case's time (fastest run, or median)
    */
   public record Target(String description, String issue, double bound, boolean atMost, List<String> cases,
       ToDoubleFunction<Measured> value) {}
 
   /**
-   * What a target reads: the run's gemm speed and each case's row, by its median time or, with
-   * {@code fastest}, by its fastest run.
+   * What a target reads: the gemm row and each case's row, by its fastest run or, with {@code fastest} false,
+   * by its median.
    */
-  public record Measured(double gemmGflops, Map<String, BenchRunner.Row> rows, boolean fastest) {
+  public record Measured(BenchRunner.Row gemm, Map<String, BenchRunner.Row> rows, boolean fastest) {
     double ms(String name) {
-      return fastest ? rows.get(name).minMs() : rows.get(name).medianMs();
+      return ms(rows.get(name));
     }
 
     double gflops(String name) {
-      BenchRunner.Row r = rows.get(name);
-      return r.gflops() * r.medianMs() / ms(name);
+      return gflops(rows.get(name));
+    }
+
+    double gemmGflops() {
+      return gflops(gemm);
+    }
+
+    private double ms(BenchRunner.Row r) {
+      return fastest ? r.minMs() : r.medianMs();
+    }
+
+    private double gflops(BenchRunner.Row r) {
+      return r.gflops() * r.medianMs() / ms(r);
     }
   }
 
   /**
-   * A checked target: {@code value} from the medians decides {@code met}; {@code fastestValue} is the same
-   * ratio from each case's fastest run, which is steadier on a shared machine (noise only adds time).
+   * A checked target: {@code value}, from each case's fastest run, decides {@code met}; {@code medianValue} is
+   * the same ratio from the medians, and {@code metOnMedians} whether it meets the bound too.
    */
-  public record Result(Target target, double value, double fastestValue, boolean met) {
+  public record Result(Target target, double value, double medianValue, boolean met, boolean metOnMedians) {
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "%-44s %6.2f  (%s %.2f)  %-8s fastest runs: %.2f", target.description(),
-          value, target.atMost() ? "<=" : ">=", target.bound(), met ? "met" : "NOT MET", fastestValue);
+      return String.format(Locale.ROOT, "%-44s %6.2f  (%s %.2f)  %-8s medians: %.2f (%s)", target.description(),
+          value, target.atMost() ? "<=" : ">=", target.bound(), met ? "met" : "NOT MET", medianValue,
+          metOnMedians ? "met" : "not met");
     }
   }
 
@@ -71,22 +90,27 @@ public final class BenchTargets {
             List.of("np-infer/k=8", "np-infer/k=2"), m -> m.ms("np-infer/k=8") / m.ms("np-infer/k=2")));
   }
 
-  /** The targets whose cases are all among {@code rows}, checked. */
-  public static List<Result> check(double gemmGflops, List<BenchRunner.Row> rows) {
+  /** The targets whose cases are all among {@code rows}, checked against the run's {@code gemm} row. */
+  public static List<Result> check(BenchRunner.Row gemm, List<BenchRunner.Row> rows) {
     Map<String, BenchRunner.Row> byName = new HashMap<>();
     for (BenchRunner.Row r : rows) {
       byName.put(r.name(), r);
     }
-    Measured medians = new Measured(gemmGflops, byName, false);
-    Measured fastest = new Measured(gemmGflops, byName, true);
+    Measured fastest = new Measured(gemm, byName, true);
+    Measured medians = new Measured(gemm, byName, false);
     List<Result> out = new ArrayList<>();
     for (Target t : all()) {
       if (byName.keySet().containsAll(t.cases())) {
-        double v = t.value().applyAsDouble(medians);
-        out.add(new Result(t, v, t.value().applyAsDouble(fastest), t.atMost() ? v <= t.bound() : v >= t.bound()));
+        double v = t.value().applyAsDouble(fastest);
+        double m = t.value().applyAsDouble(medians);
+        out.add(new Result(t, v, m, meets(t, v), meets(t, m)));
       }
     }
     return out;
+  }
+
+  private static boolean meets(Target t, double value) {
+    return t.atMost() ? value <= t.bound() : value >= t.bound();
   }
 
   private static Target ratio(String numerator, String denominator, String issue, double bound) {
