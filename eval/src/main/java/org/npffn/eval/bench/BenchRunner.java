@@ -31,8 +31,8 @@ public final class BenchRunner {
    *     144 ms after 5 with C2 off; dense-ffn 100, 100, 98)
    * @param warmupRounds untimed rounds of all cases interleaved, after each case's own warm-up: the JIT
    *     recompiles shared code (ND4J's op executioner, the layers' common paths) once the cases take turns, and
-   *     in one run of 20 timed rounds without them the first five were 15-25% slower for every case (dense-ffn
-   *     95 against 80 ms, np/T=128 115-128 against 99), enough to move a median of ten between the two speeds
+   *     in one run of 20 timed rounds without them the first five were 10-57% slower for every case (dense-ffn
+   *     88-96 against ~80 ms, np/T=128 115-128 against ~100), enough to move a median of ten
    * @param repeats timed runs per case
    */
   public BenchRunner(int warmup, double warmupSeconds, int warmupRounds, int repeats, PrintStream log) {
