@@ -26,14 +26,16 @@ class SequenceShiftTest {
       @ForAll @IntRange(min = 0, max = 2) int type, @ForAll @IntRange(min = 0, max = 3) int skipRows) {
     DataType dt = new DataType[] {DataType.FLOAT, DataType.DOUBLE, DataType.HALF}[type];
     int n = b * t;
-    INDArray halvesParent = Nd4j.rand(DataType.DOUBLE, n + skipRows, 2 * w).castTo(dt);
-    INDArray rowsParent = Nd4j.rand(DataType.DOUBLE, n + skipRows, w).castTo(dt);
+    // views with rows before and after them in their parents, which must stay untouched
+    INDArray halvesParent = Nd4j.rand(DataType.DOUBLE, n + skipRows + 2, 2 * w).castTo(dt);
+    INDArray rowsParent = Nd4j.rand(DataType.DOUBLE, n + skipRows + 2, w).castTo(dt);
     INDArray halves = RowBlockView.rows(halvesParent, skipRows, skipRows + n);
     INDArray rows = RowBlockView.rows(rowsParent, skipRows, skipRows + n);
     INDArray bias = Nd4j.rand(DataType.DOUBLE, 1, w).castTo(dt);
     double[][] h = halves.castTo(DataType.DOUBLE).toDoubleMatrix();
     double[] bv = bias.castTo(DataType.DOUBLE).toDoubleVector();
     INDArray rowsBefore = RowBlockView.rows(rowsParent, 0, skipRows).dup();
+    INDArray rowsAfter = RowBlockView.rows(rowsParent, skipRows + n, skipRows + n + 2).dup();
     double tolerance = dt == DataType.HALF ? 1e-2 : dt == DataType.FLOAT ? 1e-6 : 0;
 
     SequenceShift.sumPairs(halves, bias, rows, t);
@@ -48,8 +50,10 @@ class SequenceShiftTest {
       }
     }
     assertEquals(rowsBefore, RowBlockView.rows(rowsParent, 0, skipRows), "rows before the view untouched");
+    assertEquals(rowsAfter, RowBlockView.rows(rowsParent, skipRows + n, skipRows + n + 2), "rows after untouched");
 
     INDArray halvesBefore = RowBlockView.rows(halvesParent, 0, skipRows).dup();
+    INDArray halvesAfter = RowBlockView.rows(halvesParent, skipRows + n, skipRows + n + 2).dup();
     double[][] r = rows.castTo(DataType.DOUBLE).toDoubleMatrix();
     SequenceShift.spreadPairs(rows, halves, t);
     double[][] spread = halves.castTo(DataType.DOUBLE).toDoubleMatrix();
@@ -64,6 +68,7 @@ class SequenceShiftTest {
       }
     }
     assertEquals(halvesBefore, RowBlockView.rows(halvesParent, 0, skipRows), "rows before the view untouched");
+    assertEquals(halvesAfter, RowBlockView.rows(halvesParent, skipRows + n, skipRows + n + 2), "rows after untouched");
   }
 
   @Test

@@ -60,8 +60,8 @@ final class ContextEncoder {
   }
 
   /**
-   * [W1a | W1b] [d, 2r] from W1 = [W1a; W1b] [2d, r], copied once per training forward; the backward reads the
-   * same copy (the parameters do not change in between).
+   * [W1a | W1b] [d, 2r] from W1 = [W1a; W1b] [2d, r], copied on every forward; the backward reads the last
+   * forward's copy, as it reads the forward's other arrays (the parameters do not change in between).
    */
   private INDArray sideBySide(INDArray w1) {
     long d = conf.getNIn();
@@ -101,7 +101,7 @@ final class ContextEncoder {
     ColumnBlock.read(dAb, 0, RowBlockView.rows(g.w1(), 0, d));
     ColumnBlock.read(dAb, r, RowBlockView.rows(g.w1(), d, 2 * d));
     ColumnSums.into(dpre, g.b1(), buffers);
-    Nd4j.gemm(halves, buffers.get("phi.w1ab", dt, d, 2L * r), dx, false, true, 1.0, 1.0);
+    Nd4j.gemm(halves, buffers.get("phi.w1ab", w.w1().dataType(), d, 2L * r), dx, false, true, 1.0, 1.0);
   }
 
   private FfnKernel.Work work(DataType dt, int n) {

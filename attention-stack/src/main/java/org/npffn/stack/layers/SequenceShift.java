@@ -96,7 +96,7 @@ public final class SequenceShift {
     default void store(INDArray m) {}
 
     static Elements of(INDArray m) {
-      boolean inPlace = RowBlockView.isContiguous(m) && m.offset() <= Integer.MAX_VALUE;
+      boolean inPlace = RowBlockView.isContiguous(m) && m.offset() + m.length() <= Integer.MAX_VALUE;
       int at = (int) m.offset();
       if (inPlace && m.dataType() == DataType.FLOAT) {
         FloatBuffer f = RowBlockView.buffer(m).asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();

@@ -12,9 +12,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.layers.CoreParallel;
 
 /**
- * Times benchmark cases: warm-up runs, then repeated timed runs; reports the median. The machine's
- * reference speed (float32 gemm into a preallocated 1024 x 1024 output) is measured in the same run, so the
- * targets are ratios that survive noisy machines.
+ * Times benchmark cases: warm-up runs, then repeated timed runs; reports each case's median and fastest run
+ * (the targets read the fastest, see BenchTargets). The machine's reference speed (float32 gemm into a
+ * preallocated 1024 x 1024 output) is measured in the same run, so the targets are ratios that survive noisy
+ * machines.
  */
 public final class BenchRunner {
   private final int warmup;
@@ -32,7 +33,7 @@ public final class BenchRunner {
    * @param warmupRounds untimed rounds of all cases interleaved, after each case's own warm-up: the JIT
    *     recompiles shared code (ND4J's op executioner, the layers' common paths) once the cases take turns, and
    *     in one run of 20 timed rounds without them the first five were 10-57% slower for every case (dense-ffn
-   *     88-96 against ~80 ms, np/T=128 115-128 against ~100), enough to move a median of ten
+   *     88-96 against ~80 ms, np/T=128 115-128 against ~100)
    * @param repeats timed runs per case
    */
   public BenchRunner(int warmup, double warmupSeconds, int warmupRounds, int repeats, PrintStream log) {
@@ -61,9 +62,10 @@ public final class BenchRunner {
   }
 
   /**
-   * Times the cases interleaved: all are set up and warmed up (each alone, then in untimed rounds as below), then
-   * each timed round runs every case once, in order. A slow spell of the machine (these are shared VMs) then lands on all cases alike instead of on
-   * whichever case was running, so the ratios between cases hold better than the times themselves.
+   * Times the cases interleaved: all are set up and warmed up (each alone, then in untimed rounds as below),
+   * then each timed round runs every case once, in order. A slow spell of the machine (these are shared VMs)
+   * then lands on all cases alike instead of on whichever case was running, so the ratios between cases hold
+   * better than the times themselves.
    */
   public List<Row> measure(List<BenchCase> cases) {
     for (BenchCase c : cases) {
@@ -82,9 +84,10 @@ public final class BenchRunner {
         check(cases.get(i).run());
         long t0 = System.nanoTime();
         double checksum = cases.get(i).run();
+        double elapsed = (System.nanoTime() - t0) / 1e6;
         check(checksum);
         if (round >= 0) {
-          ms[i][round] = (System.nanoTime() - t0) / 1e6;
+          ms[i][round] = elapsed;
         }
       }
     }
