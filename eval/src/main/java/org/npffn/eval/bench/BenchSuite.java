@@ -23,7 +23,7 @@ public final class BenchSuite {
     // case after it pays part of their release despite the GC before each case: np/T=128 stood 3-8% above
     // np/T=256..1024, the same work, in four of eight runs when it came right after it. Here it runs before
     // block/dense, which no target reads; the cost still lands a few seconds later, on np/T=512's median (all
-    // seven runs of docs/benchmarks.md, session 7) and, by 0-4%, on its fastest run.
+    // seven runs of docs/benchmarks.md, session 7) and, by 0-4% (once 12%), on its fastest run.
     return List.of(
         new DenseFfnCase(B, T, D, H),
         // MoE at the dense FFN's active FLOPs: k · d_e = 2 · 512 = h
