@@ -54,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
     BenchRunner runner = new BenchRunner(warmup, warmupSeconds, warmupRounds, repeats, System.out);
     BenchRunner.Row gemm = runner.gemm();
     System.out.printf("%-22s %9s     %7.1f GFLOP/s (fastest run %.1f)   %s%n", "gemm", "", gemm.gflops(),
-        gemm.gflops() * gemm.medianMs() / gemm.minMs(), gemm.shape());
+        gemm.fastestGflops(), gemm.shape());
     List<BenchCase> selected = new ArrayList<>();
     for (BenchCase c : BenchSuite.cases()) {
       if (filter.matcher(c.name()).matches()) {

@@ -1,7 +1,6 @@
 package org.npffn.stack.layers;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -101,7 +100,7 @@ public final class ColumnBlock {
 
   /** Calls {@code row} for every row of wide[:, from : from + width]; floats or doubles is null by type. */
   private static void eachRow(INDArray wide, long from, int width, RowOfBlock row) {
-    ByteBuffer bytes = nio(wide);
+    ByteBuffer bytes = RowBlockView.bytes(wide);
     long stride = wide.rows() <= 1 ? wide.columns() : wide.stride(0);
     FloatBuffer floats = wide.dataType() == DataType.FLOAT ? bytes.asFloatBuffer() : null;
     DoubleBuffer doubles = floats == null ? bytes.asDoubleBuffer() : null;
@@ -112,8 +111,8 @@ public final class ColumnBlock {
 
   /** rows of {@code a} from column aFrom into rows of {@code b} from column bFrom, width columns each. */
   private static void copyRows(INDArray a, long aFrom, INDArray b, long bFrom, long n, long width) {
-    ByteBuffer in = nio(a);
-    ByteBuffer out = nio(b);
+    ByteBuffer in = RowBlockView.bytes(a);
+    ByteBuffer out = RowBlockView.bytes(b);
     long aStride = a.rows() <= 1 ? a.columns() : a.stride(0);
     long bStride = b.rows() <= 1 ? b.columns() : b.stride(0);
     if (a.dataType() == DataType.FLOAT) {
@@ -160,10 +159,5 @@ public final class ColumnBlock {
 
   private static boolean nioType(INDArray m) {
     return m.dataType() == DataType.FLOAT || m.dataType() == DataType.DOUBLE;
-  }
-
-  /** The whole buffer the matrix was cut from, as native-order bytes: offset() counts from its start. */
-  private static ByteBuffer nio(INDArray m) {
-    return RowBlockView.buffer(m).asNio().order(ByteOrder.nativeOrder());
   }
 }

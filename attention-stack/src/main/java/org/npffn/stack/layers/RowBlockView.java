@@ -1,5 +1,7 @@
 package org.npffn.stack.layers;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -53,6 +55,11 @@ public final class RowBlockView {
   static DataBuffer buffer(INDArray m) {
     DataBuffer original = m.data().originalDataBuffer();
     return original != null ? original : m.data();
+  }
+
+  /** The whole buffer a view was cut from, as native-order bytes (NIO): offset() counts from its start. */
+  static ByteBuffer bytes(INDArray m) {
+    return buffer(m).asNio().order(ByteOrder.nativeOrder());
   }
 
   /** Whether {@code m} is a c-order matrix whose rows follow each other with unit column stride. */

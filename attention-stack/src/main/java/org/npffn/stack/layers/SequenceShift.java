@@ -1,6 +1,5 @@
 package org.npffn.stack.layers;
 
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -13,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * W_a half taken one row up, never across a sequence boundary. One pass over the buffers' NIO views each way.
  *
  * <p>Done with ND4J ops, the move cost a zeroing op per sequence plus a shifted add and a bias add: 2.8 core-ms
- * of a training step at N = 4096, w = 64, most of it the per-op overhead of the B zeroing ops (phase timers
+ * of a training step's forward at N = 4096, w = 64, most of it the per-op overhead of the B zeroing ops (phase timers
  * inside `np/T=128`). Float and double matrices are read and written in place; other types through doubles on
  * the heap.
  */
@@ -99,7 +98,7 @@ public final class SequenceShift {
       boolean inPlace = RowBlockView.isContiguous(m) && m.offset() + m.length() <= Integer.MAX_VALUE;
       int at = (int) m.offset();
       if (inPlace && m.dataType() == DataType.FLOAT) {
-        FloatBuffer f = RowBlockView.buffer(m).asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer f = RowBlockView.bytes(m).asFloatBuffer();
         return new Elements() {
           public double get(int i) {
             return f.get(at + i);
@@ -111,7 +110,7 @@ public final class SequenceShift {
         };
       }
       if (inPlace && m.dataType() == DataType.DOUBLE) {
-        DoubleBuffer d = RowBlockView.buffer(m).asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        DoubleBuffer d = RowBlockView.bytes(m).asDoubleBuffer();
         return new Elements() {
           public double get(int i) {
             return d.get(at + i);

@@ -5,7 +5,8 @@ import org.npffn.stack.ffn.DenseFfn;
 
 /**
  * Every benchmark case of the SDK, at the shapes the issues fix: N = 4096 tokens as B = 32 x T = 128,
- * d = 256, dense hidden h = 1024, 4 heads; MoE k = 2 of E experts with d_e = 512. The MoE and Neural-Process modules add their cases here.
+ * d = 256, dense hidden h = 1024, 4 heads; MoE k = 2 of E experts with d_e = 512. The MoE and Neural-Process
+ * modules add their cases here.
  */
 public final class BenchSuite {
   static final int B = 32;
