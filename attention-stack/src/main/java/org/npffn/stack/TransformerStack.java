@@ -35,6 +35,8 @@ public final class TransformerStack {
   public static final String INPUT = "ids";
   /** Name of the output layer (per-time-step softmax over the vocabulary). */
   public static final String OUTPUT = "lm_head";
+  /** The norm before the output layer: its activations are the output layer's input. */
+  public static final String FINAL_NORM = "final.norm";
 
   private long vocabSize = 256;
   private long width = 64;
@@ -130,10 +132,10 @@ public final class TransformerStack {
     for (int i = 0; i < blocks; i++) {
       stream = addBlock(g, i, stream);
     }
-    g.addLayer("final.norm", norm(), stream);
+    g.addLayer(FINAL_NORM, norm(), stream);
     g.addLayer(OUTPUT, new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
         .activation(Activation.SOFTMAX).nIn(width).nOut(vocabSize).dataFormat(RNNFormat.NWC).build(),
-        "final.norm");
+        FINAL_NORM);
     g.setOutputs(OUTPUT);
     g.setInputTypes(InputType.recurrent(1, maxLength, RNNFormat.NCW));
     return g.build();

@@ -21,6 +21,7 @@ import org.npffn.eval.data.ByteWindows;
 import org.npffn.eval.data.Corpus;
 import org.npffn.eval.data.CorpusSplit;
 import org.npffn.eval.io.AtomicFiles;
+import org.npffn.eval.io.FileErrors;
 import org.npffn.eval.report.ReportPage;
 import org.npffn.eval.results.CompareResults;
 import org.npffn.eval.results.CompareResults.CorpusInfo;
@@ -58,20 +59,24 @@ final class CompareCommand implements Callable<Integer> {
           + "all six with --preset full)")
   List<String> arms;
 
-  @Option(names = "--seeds", defaultValue = "1",
-      description = "seeds per arm; 3 or more give 95%% intervals (default: ${DEFAULT-VALUE})")
+  @Option(names = "--seeds", defaultValue = "3",
+      description = "seeds per arm: --seed, --seed + 1, ...; 3 or more give 95%% intervals and paired differences, "
+          + "1 gives single runs (default: ${DEFAULT-VALUE})")
   int seeds;
 
-  @Option(names = "--checkpoint-every", description = "steps between checkpoints (default: a fifth of the steps)")
+  @Option(names = "--checkpoint-every", description = "steps between checkpoints; 0 = no checkpoints (a killed "
+      + "run then restarts from step 0 on --resume) (default: a fifth of the steps)")
   Integer checkpointEvery;
 
-  @Option(names = "--text", description = "UTF-8 text file or directory, one document per line, instead of Europarl")
+  @Option(names = "--text", description = "UTF-8 text file or directory, one document per line (default: the "
+      + "embedded Europarl text)")
   Path text;
 
   @Option(names = "--out", defaultValue = "runs/compare", description = "output directory (default: ${DEFAULT-VALUE})")
   Path out;
 
-  @Option(names = "--resume", description = "continue the run in --out from its checkpoints and finished runs")
+  @Option(names = "--resume", description = "continue the run in --out from its checkpoints and finished runs "
+      + "(default: off; a fresh compare refuses an --out that holds a run)")
   boolean resume;
 
   @Spec
@@ -119,14 +124,22 @@ final class CompareCommand implements Callable<Integer> {
     config.put("ffn", settings);
     config.put("intervals", every);
     config.put("text", text == null ? "europarl" : text.toAbsolutePath().toString());
-    RunDirectory dir = RunDirectory.open(out, config, resume);
-
+    // every input is validated before anything is written: a refused corpus leaves --out untouched
     Corpus corpus = text == null ? Corpus.europarl(base.maxCorpusBytes()) : Corpus.text(text, base.maxCorpusBytes());
     CorpusSplit split = CorpusSplit.of(corpus);
+    split.requireWindows(base.length(), base.batch());
+    RunDirectory dir;
+    try {
+      dir = RunDirectory.open(out, config, resume);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--out = " + out + " cannot be written: " + FileErrors.reason(e), e);
+    }
     DocumentLanguages testLanguages = DocumentLanguages.detect(split.test());
     ArmRunner.Data data = new ArmRunner.Data(new ByteWindows(split.train(), base.length()),
         new ByteWindows(split.validation(), base.length()).evaluation(base.batch(), base.evalTokens()),
-        new ByteWindows(split.test(), base.length()).evaluation(base.batch(), base.evalTokens()), split.test(),
+        new ByteWindows(split.test(), base.length()).evaluation(base.batch(), base.evalTokens()),
+        new ByteWindows(split.test(), base.length()).crossDocumentPairs(Math.max(2, base.batch()), base.evalTokens()),
+        split.test(),
         testLanguages, Math.max((long) base.batch() * base.length(), base.evalTokens() / 8));
     ArmRunner runner = new ArmRunner(System.out, every, hook);
 
@@ -160,7 +173,32 @@ final class CompareCommand implements Callable<Integer> {
     ReportPage.writeReport(out);
     SummaryTable.print(results, System.out);
     System.out.println("results in " + out.resolve("results.json") + ", report in " + out.resolve("report.html"));
-    return runs.stream().allMatch(RunResult::ok) ? 0 : 1;
+    return exitCode(runs, spec.commandLine().getErr());
+  }
+
+  /**
+   * 0 when every run is ok; 3 when any diverged; 1 when any failed otherwise. The last line names the runs that
+   * are not ok, so a script or a reader of the tail of a log sees them.
+   */
+  static int exitCode(List<RunResult> runs, java.io.PrintWriter err) {
+    List<String> diverged = runs.stream().filter(r -> RunResult.DIVERGED.equals(r.status()))
+        .map(r -> r.arm() + "/seed " + r.seed() + " (step " + r.divergedAt() + ")").toList();
+    List<String> failed = runs.stream().filter(r -> RunResult.FAILED.equals(r.status()))
+        .map(r -> r.arm() + "/seed " + r.seed()).toList();
+    if (diverged.isEmpty() && failed.isEmpty()) {
+      return 0;
+    }
+    StringBuilder line = new StringBuilder("np-eval: ");
+    if (!diverged.isEmpty()) {
+      line.append(diverged.size()).append(" run(s) diverged: ").append(String.join(", ", diverged));
+    }
+    if (!failed.isEmpty()) {
+      line.append(diverged.isEmpty() ? "" : "; ").append(failed.size()).append(" run(s) failed: ")
+          .append(String.join(", ", failed));
+    }
+    err.println(line);
+    err.flush();
+    return diverged.isEmpty() ? 1 : 3;
   }
 
   private static SplitPart part(List<byte[]> docs) {

@@ -6,8 +6,12 @@ import picocli.CommandLine.Option;
 /** The stack and training knobs, shared by train and compare: a preset, then any override. */
 final class TrainOptions {
   @Option(names = "--preset", defaultValue = "default",
-      description = "smoke | default | full (default: ${DEFAULT-VALUE})")
+      description = "smoke | default | long | full (default: ${DEFAULT-VALUE})")
   String preset;
+
+  @Option(names = "--init", description = "how weights start: normal-0.02 | gpt2 | fan-in (default: the "
+      + "preset's, normal-0.02)")
+  String init;
 
   @Option(names = "--steps", description = "optimizer steps") Integer steps;
   @Option(names = "--batch", description = "B, sequences per step") Integer batch;
@@ -32,7 +36,7 @@ final class TrainOptions {
     return new TrainConfig(or(width, p.width()), or(blocks, p.blocks()), or(heads, p.heads()),
         or(hidden, p.hidden()), or(length, p.length()), or(batch, p.batch()), s, or(lr, p.learningRate()), w,
         or(weightDecay, p.weightDecay()), or(clip, p.clip()), or(seed, p.seed()), or(maxBytes, p.maxCorpusBytes()),
-        or(evalTokens, p.evalTokens()));
+        or(evalTokens, p.evalTokens()), or(init, p.init()));
   }
 
   private static <T> T or(T value, T fallback) {

@@ -1,6 +1,7 @@
 package org.npffn.moe;
 
 import com.google.common.base.Preconditions;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -152,6 +153,18 @@ public class MoeFfn extends FfnSlotConf {
       return Integer.MAX_VALUE;
     }
     return (int) Math.ceil(capacityFactor * topK * tokens / nExperts);
+  }
+
+  @Override
+  public List<String> residualOutputKeys() {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < nExperts; i++) {
+      keys.add(expertKey(i, W2));
+    }
+    if (nShared > 0) {
+      keys.add(SHARED_W2);
+    }
+    return keys;
   }
 
   @Override

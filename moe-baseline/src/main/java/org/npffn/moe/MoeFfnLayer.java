@@ -16,6 +16,7 @@ import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.CoreParallel;
+import org.npffn.stack.layers.NonFiniteValueException;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
@@ -191,7 +192,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     for (int t = 0; t < n; t++) {
       for (int i = 0; real[t] && i < e; i++) {
         if (!Double.isFinite(logits[t * e + i])) {
-          throw new IllegalStateException(layerId() + ": router logit of expert " + i + " at row " + t + " is "
+          throw new NonFiniteValueException(layerId() + ": router logit of expert " + i + " at row " + t + " is "
               + logits[t * e + i] + " (non-finite input or weights)");
         }
       }

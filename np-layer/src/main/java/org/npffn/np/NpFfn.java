@@ -2,6 +2,7 @@ package org.npffn.np;
 
 import com.google.common.base.Preconditions;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -109,6 +110,11 @@ public class NpFfn extends FfnSlotConf {
    * Parameters, and forward FLOPs per token: the dense FFN d·h·2 products, φ on one new context point, the
    * context projection U and the group selector (the O(r) running mean is not counted: elementwise).
    */
+  @Override
+  public List<String> residualOutputKeys() {
+    return List.of(W_DOWN);
+  }
+
   @Override
   public FfnCost cost() {
     long d = nIn;

@@ -45,7 +45,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
 
   private int inferenceTopK;
   private boolean renormaliseTopK = true;
-  private boolean shuffleContext;
+  private int[] contextDonors;
 
   private boolean[] points;
   private ContextAggregator.Scan scan;
@@ -80,11 +80,16 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   }
 
   /**
-   * For the context-reliance measurement: at inference, give each sequence the context summary of the next
-   * sequence of the batch (b -> b+1 mod B), as if r were shuffled between sequences.
+   * For the context-reliance measurement: at inference, sequence s of the batch is given the context summary
+   * r of sequence donors[s] (each position t reads the donor's r_t), as if r came from other text. Null (the
+   * default) turns it off; training passes ignore it. A caller that wants "another document's context" picks
+   * donors from other documents: the layer cannot know which rows share one.
+   *
+   * @throws IllegalArgumentException at the next forward pass if donors.length is not the batch size, or a
+   *     donor is outside [0, B)
    */
-  public void setShuffleContext(boolean shuffle) {
-    this.shuffleContext = shuffle;
+  public void setContextDonors(int[] donors) {
+    this.contextDonors = donors == null ? null : donors.clone();
   }
 
   @Override
@@ -163,8 +168,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
         c.getContextWidth(), RowGather.values(params.get(NpFfn.PRIOR)), lambda(), new ContextAggregator.Scan(
             buffers.doubles("scan.r", size), buffers.doubles("scan.s", size), buffers.doubles("scan.w", size)));
     double[] rValues = scan.r();
-    if (shuffleContext && !training && b > 1) {
-      rValues = shuffleSequences(rValues, b, t, c.getContextWidth());
+    if (contextDonors != null && !training) {
+      rValues = fromDonors(rValues, contextDonors, b, t, c.getContextWidth());
     }
     INDArray r = buffers.get("r", dt, n, c.getContextWidth());
     RowGather.setValues(r, rValues);
@@ -620,16 +625,19 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     return real;
   }
 
-  private static double[] shuffleSequences(double[] r, int b, int t, int width) {
+  /** Sequence s's rows of r [B·T, r] replaced by sequence donors[s]'s. */
+  private double[] fromDonors(double[] r, int[] donors, int b, int t, int width) {
+    Preconditions.checkArgument(donors.length == b, "%s: %s context donors for a batch of %s sequences",
+        layerId(), donors.length, b);
     double[] out = new double[r.length];
     int block = t * width;
     for (int s = 0; s < b; s++) {
-      System.arraycopy(r, ((s + 1) % b) * block, out, s * block, block);
+      Preconditions.checkArgument(donors[s] >= 0 && donors[s] < b, "%s: context donor %s of sequence %s is "
+          + "outside [0, %s)", layerId(), donors[s], s, b);
+      System.arraycopy(r, donors[s] * block, out, s * block, block);
     }
     return out;
   }
-
-
 
   @Override
   public void clear() {

@@ -2,6 +2,7 @@ package org.npffn.stack.ffn;
 
 import com.google.common.base.Preconditions;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -55,6 +56,11 @@ public class DenseFfn extends FfnSlotConf {
   @Override
   public ParamInitializer initializer() {
     return DenseFfnParams.INSTANCE;
+  }
+
+  @Override
+  public List<String> residualOutputKeys() {
+    return List.of(W2);
   }
 
   @Override

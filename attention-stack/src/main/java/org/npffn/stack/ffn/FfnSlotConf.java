@@ -1,5 +1,6 @@
 package org.npffn.stack.ffn;
 
+import java.util.List;
 import org.npffn.stack.layers.SequenceLayerConf;
 
 /**
@@ -22,4 +23,10 @@ public abstract class FfnSlotConf extends SequenceLayerConf {
 
   /** Parameter and FLOP accounting. Valid once the width is known (nIn set, e.g. after the graph is built). */
   public abstract FfnCost cost();
+
+  /**
+   * The keys of the weights that write into the residual stream (the FFN's last projection: every expert's,
+   * every group's). GPT-2's initialisation scales these by 1/sqrt(2L) (Radford et al. 2019, section 2.3).
+   */
+  public abstract List<String> residualOutputKeys();
 }

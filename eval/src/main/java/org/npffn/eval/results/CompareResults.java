@@ -29,8 +29,11 @@ public record CompareResults(int schemaVersion, String date, String command, Str
   /** One part of the split. */
   public record SplitPart(int documents, long bytes) {}
 
-  /** One arm over its seeds: means with 95% intervals over the successful runs. */
-  public record ArmSummary(String arm, int runs, int failed, long parameters, long activeParameters,
+  /**
+   * One arm over its seeds: means with 95% intervals over the successful runs; {@code failed} counts every run
+   * that is not ok, {@code diverged} those of them that diverged.
+   */
+  public record ArmSummary(String arm, int runs, int failed, int diverged, long parameters, long activeParameters,
       long ffnFlopsPerToken, Interval validationPerplexity, Interval testPerplexity, Interval testBitsPerByte,
       Interval tokensPerSecond) {}
 }

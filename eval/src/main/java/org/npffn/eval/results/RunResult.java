@@ -7,9 +7,11 @@ import java.util.List;
  *
  * @param arm the arm's label
  * @param seed seeds the weights and the training batches
- * @param status "ok", or "failed" when training stopped (e.g. a non-finite loss)
- * @param error why it failed, or null
- * @param stepsDone optimizer steps completed
+ * @param status "ok"; "diverged" when training met the divergence rule (DivergenceRule: a non-finite loss or
+ *     parameter, or a loss above ln(V) + 1 for 20 steps after warm-up); "failed" when it stopped on an error
+ * @param error why it diverged or failed, or null
+ * @param divergedAt the step at which it diverged, or null
+ * @param stepsDone optimizer steps completed (before the step that diverged, when it did)
  * @param checkpoint the directory of the run's last good checkpoint, or null
  * @param parameters all parameters of the network
  * @param activeParameters parameters one token's output depends on
@@ -17,8 +19,8 @@ import java.util.List;
  * @param tokensPerSecond training throughput (of this process; a resumed run counts its own part)
  * @param seconds training wall time
  * @param peakMemoryBytes peak memory in use while training (ND4J off-heap arrays plus JVM heap), sampled every step
- * @param validation held-out loss on the validation documents (null if failed)
- * @param test held-out loss on the test documents (null if failed)
+ * @param validation held-out loss on the validation documents (null unless ok)
+ * @param test held-out loss on the test documents (null unless ok)
  * @param trainingCurve training cross-entropy per token over training
  * @param validationCurve periodic validation loss over training
  * @param lossByPosition test cross-entropy (nats) at each position t = 0..T−1 of a window
@@ -27,13 +29,14 @@ import java.util.List;
  *     context summary, minus the test loss; null for other arms
  * @param layers one per block's FFN slot
  */
-public record RunResult(String arm, long seed, String status, String error, int stepsDone, String checkpoint,
+public record RunResult(String arm, long seed, String status, String error, Integer divergedAt, int stepsDone, String checkpoint,
     long parameters, long activeParameters, long ffnFlopsPerToken, double tokensPerSecond, double seconds,
     long peakMemoryBytes, Loss validation, Loss test, List<CurvePoint> trainingCurve,
     List<ValidationPoint> validationCurve, double[] lossByPosition, List<TopK> topK,
     Double shuffledContextLossIncrease, List<LayerResult> layers) {
 
   public static final String OK = "ok";
+  public static final String DIVERGED = "diverged";
   public static final String FAILED = "failed";
 
   public boolean ok() {

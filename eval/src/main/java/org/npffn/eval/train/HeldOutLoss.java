@@ -1,6 +1,7 @@
 package org.npffn.eval.train;
 
 import java.util.List;
+import java.util.function.Consumer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -33,9 +34,16 @@ public record HeldOutLoss(double nats, long tokens, double[] byPosition) {
 
   /** Same, running {@code afterEachBatch} after each batch's forward pass (to read layer statistics). */
   public static HeldOutLoss of(ComputationGraph net, List<TokenBatch> batches, Runnable afterEachBatch) {
+    return of(net, batches, b -> { }, afterEachBatch);
+  }
+
+  /** Same, running {@code beforeEachBatch} before each batch's forward pass (to set up the layers for it). */
+  public static HeldOutLoss of(ComputationGraph net, List<TokenBatch> batches,
+      Consumer<TokenBatch> beforeEachBatch, Runnable afterEachBatch) {
     double[] sumAt = null;
     double[] countAt = null;
     for (TokenBatch b : batches) {
+      beforeEachBatch.accept(b);
       INDArray probs = net.output(false, new INDArray[] {b.ids()}, new INDArray[] {b.mask()})[0]; // [B, T, V]
       // p(target) per position, floored like DL4J's MCXENT so a zero probability stays finite
       INDArray target = probs.mul(b.labels()).sum(2); //                                      [B, T]

@@ -17,6 +17,7 @@ import org.npffn.eval.data.Corpus;
 import org.npffn.eval.data.CorpusSplit;
 import org.npffn.eval.data.TokenBatch;
 import org.npffn.eval.io.AtomicFiles;
+import org.npffn.stack.InitScheme;
 import org.npffn.stack.TransformerStack;
 import org.npffn.stack.ffn.DenseFfn;
 import org.npffn.stack.ffn.FfnFactory;
@@ -40,7 +41,10 @@ public final class LanguageModelTrainer {
     return network(c, (block, d) -> new DenseFfn.Builder().hidden(c.hidden()).build());
   }
 
-  /** The network for {@code c} with the FFN kind of {@code ffn}: float32, N(0, 0.02) init as GPT-2. */
+  /**
+   * The network for {@code c} with the FFN kind of {@code ffn}: float32, weights drawn N(0, 0.02) as GPT-2's,
+   * then rewritten by c's {@link InitScheme}.
+   */
   public static ComputationGraph network(TrainConfig c, FfnFactory ffn) {
     NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.seed())
         .dataType(DataType.FLOAT)
@@ -54,6 +58,7 @@ public final class LanguageModelTrainer {
         .width(c.width()).blocks(c.blocks()).heads(c.heads()).maxLength(c.length())
         .ffn(ffn).base(base).build());
     net.init();
+    c.initScheme().apply(net, c.blocks(), c.seed());
     return net;
   }
 
@@ -87,13 +92,13 @@ public final class LanguageModelTrainer {
    * Trains {@code net} for c.steps() steps on random windows of {@code train} (batch s seeded by c.seed() and
    * s, so every arm with the same seed sees the same batches) and returns the tokens per second.
    *
-   * @throws IllegalStateException when the loss becomes NaN or infinite
+   * @throws IllegalStateException when the run diverges ({@link DivergenceRule})
    */
   public double fit(ComputationGraph net, TrainConfig c, ByteWindows train, String label) {
     TrainingLoop.Outcome o = new TrainingLoop(log, TrainingLoop.Intervals.forSteps(c.steps()))
         .run(net, c, train, label, TrainingState.start(), null, List.of(), List.of(), (n, s) -> { });
-    if (o.failure() != null) {
-      throw new IllegalStateException(o.failure());
+    if (o.divergence() != null) {
+      throw new IllegalStateException(label + " diverged: " + o.divergence());
     }
     return o.tokensPerSecond();
   }

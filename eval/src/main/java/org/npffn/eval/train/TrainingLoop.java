@@ -12,6 +12,7 @@ import java.util.Random;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.npffn.eval.data.ByteWindows;
 import org.npffn.eval.data.TokenBatch;
@@ -19,14 +20,15 @@ import org.npffn.eval.results.LayerResult.TrainingUsage;
 import org.npffn.eval.results.RunResult.CurvePoint;
 import org.npffn.eval.results.RunResult.ValidationPoint;
 import org.npffn.stack.ffn.UsageReporting;
+import org.npffn.stack.layers.NonFiniteValueException;
 
 /**
  * The training steps of one run, resumable: batch s is drawn from a generator seeded by (seed, s) alone, so a
  * run resumed from a checkpoint at step s sees the same batches as one that never stopped, and the model
  * file carries the weights, Adam's moments and the iteration count the learning-rate schedule reads.
  *
- * <p>A non-finite training loss stops the run: the outcome names the step, and the last checkpoint (written
- * only from finite parameters) stays as it was.
+ * <p>A run that diverges ({@link DivergenceRule}) stops: the outcome says at which step and why, and the last
+ * checkpoint (written only from finite parameters) stays as it was.
  */
 public final class TrainingLoop {
   private final PrintStream log;
@@ -62,15 +64,16 @@ public final class TrainingLoop {
   /**
    * How a run ended.
    *
-   * @param state the training state at the end (the last finite step when it failed)
-   * @param failure why training stopped early, or null
+   * @param state the training state at the end (the last step before it diverged, when it did)
+   * @param divergedAt the step at which it diverged, or 0
+   * @param divergence why it diverged ({@link DivergenceRule}), or null
    * @param checkpoint the directory of the last good checkpoint, or null
    * @param tokensPerSecond throughput of this process's steps
    * @param peakMemoryBytes peak memory in use, sampled after every step: ND4J's off-heap arrays (JavaCPP's
    *     count of what it allocated) plus the JVM heap in use
    */
-  public record Outcome(TrainingState state, String failure, Path checkpoint, double tokensPerSecond,
-      long peakMemoryBytes) {}
+  public record Outcome(TrainingState state, int divergedAt, String divergence, Path checkpoint,
+      double tokensPerSecond, long peakMemoryBytes) {}
 
   public TrainingLoop(PrintStream log, Intervals every) {
     this.log = log;
@@ -96,19 +99,27 @@ public final class TrainingLoop {
     long peak = memoryInUse();
     Path checkpoint = store != null && store.exists() ? store.directory() : null;
     TrainingState state = from;
+    DivergenceRule divergence = new DivergenceRule(ByteWindows.VOCAB, c.warmup(), from.stepsAboveBound());
+    TrainingCrossEntropy crossEntropy = new TrainingCrossEntropy();
+    List<TrainingListener> listeners = new ArrayList<>(net.getListeners());
+    net.addListeners(crossEntropy);
     long startNanos = System.nanoTime();
     try (TrainingProgress progress = TrainingProgress.start(label, c.steps(), from.step(), log)) {
       for (int step = from.step() + 1; step <= c.steps(); step++) {
         TokenBatch b = train.random(new Random(batchSeed(c.seed(), step)), c.batch());
-        net.fit(b.toMultiDataSet());
-        // score = summed cross-entropy / B + regularisation and balancing terms; the curve shows cross-entropy
-        // per token alone, so arms with and without aux losses read the same
-        double loss = (net.score() - net.calcRegularizationScore(true)) * c.batch() / Math.max(1, b.realTokens());
-        if (!Double.isFinite(loss)) {
-          String why = label + ": training loss became " + loss + " at step " + step + "; stopped, the last good "
-              + "checkpoint is kept. Lower the learning rate (--lr) or the clip (--clip).";
-          return new Outcome(state, why, checkpoint, progress.tokensPerSecond(), peak);
+        crossEntropy.expect(b);
+        String diverged;
+        try {
+          net.fit(b.toMultiDataSet());
+          diverged = divergence.check(step, crossEntropy.natsPerToken(), finite(net.params()));
+        } catch (NonFiniteValueException e) {
+          diverged = e.getMessage() + " at step " + step;
         }
+        if (diverged != null) {
+          log.println(label + ": diverged: " + diverged + "; stopped, the last good checkpoint is kept");
+          return new Outcome(state, step, diverged, checkpoint, progress.tokensPerSecond(), peak);
+        }
+        double loss = crossEntropy.natsPerToken();
         tokens += b.realTokens();
         progress.step(step, b.realTokens(), loss);
         peak = Math.max(peak, memoryInUse());
@@ -120,17 +131,18 @@ public final class TrainingLoop {
           validation.add(new ValidationPoint(step, HeldOutLoss.of(net, probe).nats()));
         }
         double seconds = from.seconds() + (System.nanoTime() - startNanos) / 1e9;
-        state = new TrainingState(step, tokens, seconds, curve, validation, usage);
+        state = new TrainingState(step, tokens, seconds, curve, validation, usage, divergence.above());
         hook.afterStep(net, step);
-        if (store != null && every.checkpoint() > 0 && (step % every.checkpoint() == 0 || step == c.steps())
-            && finite(net.params())) {
+        if (store != null && every.checkpoint() > 0 && (step % every.checkpoint() == 0 || step == c.steps())) {
           store.save(net, state);
           checkpoint = store.directory();
         }
       }
-      return new Outcome(state, null, checkpoint, progress.tokensPerSecond(), peak);
+      return new Outcome(state, 0, null, checkpoint, progress.tokensPerSecond(), peak);
     } catch (IOException e) {
       throw new UncheckedIOException(label + ": cannot write a checkpoint to " + store.directory(), e);
+    } finally {
+      net.setListeners(listeners);
     }
   }
 

@@ -16,9 +16,10 @@ import org.npffn.eval.results.RunResult.ValidationPoint;
  * @param curve training loss per logging interval
  * @param validation validation loss per validation interval
  * @param usage per routing or gating layer: its balance on the logged training batches
+ * @param stepsAboveBound the current streak of steps above the divergence bound ({@link DivergenceRule})
  */
 public record TrainingState(int step, long tokens, double seconds, List<CurvePoint> curve,
-    List<ValidationPoint> validation, Map<String, List<TrainingUsage>> usage) {
+    List<ValidationPoint> validation, Map<String, List<TrainingUsage>> usage, int stepsAboveBound) {
 
   public TrainingState {
     curve = List.copyOf(curve);
@@ -28,6 +29,6 @@ public record TrainingState(int step, long tokens, double seconds, List<CurvePoi
 
   /** Before the first step. */
   public static TrainingState start() {
-    return new TrainingState(0, 0, 0, List.of(), List.of(), Map.of());
+    return new TrainingState(0, 0, 0, List.of(), List.of(), Map.of(), 0);
   }
 }
