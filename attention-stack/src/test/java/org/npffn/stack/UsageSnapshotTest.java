@@ -59,4 +59,14 @@ class UsageSnapshotTest {
     assertEquals(0.5, total.maxVio(), 1e-12); // global: loads 10, 30, mean 20
     assertEquals(1.0, acc.batchMaxVio().mean(), 1e-12); // each batch alone: one unit does everything
   }
+
+  @Test
+  void aScalarSomeBatchesDoNotReportIsAveragedOverTheBatchesThatDo() {
+    // e.g. the NP's context_reliance, measured in inference passes only: a batch without it is not a 0
+    UsageAccumulator acc = new UsageAccumulator("l");
+    acc.add(new UsageSnapshot("l", 10, new double[] {5, 5}, new double[] {0.5, 0.5}, 0, Map.of("r", 0.3)));
+    acc.add(new UsageSnapshot("l", 30, new double[] {15, 15}, new double[] {0.5, 0.5}, 0, Map.of()));
+    assertEquals(0.3, acc.snapshot().scalar("r"), 1e-12);
+    assertEquals(Double.NaN, acc.snapshot().scalar("never"), "absent everywhere: not reported");
+  }
 }

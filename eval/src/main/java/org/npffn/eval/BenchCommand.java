@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmark the layers (forward+backward) against float32 gemm measured in the same run.")
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--json", description = "write the results as JSON to this file")
+  @Option(names = "--json", description = "write the results as JSON to this file (default: none, printed only)")
   Path json;
 
   @Option(names = "--cases", defaultValue = ".*", description = "regex of case names to run (default: all)")

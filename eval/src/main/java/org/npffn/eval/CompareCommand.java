@@ -149,8 +149,8 @@ final class CompareCommand implements Callable<Integer> {
         TrainConfig c = base.withSeed(seed);
         Optional<RunResult> done = dir.finished(arm, seed);
         RunResult r = done.isPresent() ? done.get() : runner.run(arm, c, settings, data, dir.checkpoints(arm, c, settings));
-        if (done.isEmpty()) {
-          dir.save(r);
+        if (done.isEmpty() && !RunResult.FAILED.equals(r.status())) {
+          dir.save(r); // a failed run (an error, not a divergence) is not kept as finished: --resume retries it
         }
         if (!r.ok()) {
           spec.commandLine().getErr().println("np-eval: " + r.error());

@@ -15,13 +15,13 @@ final class FfnOptions {
   @Option(names = "--top-k", description = "k, experts per token") Integer topK;
   @Option(names = "--aux-weight", description = "α of the Switch aux loss (moe-aux)") Double auxWeight;
   @Option(names = "--z-weight", description = "β of the router z-loss (MoE arms; 0 = off)") Double zWeight;
-  @Option(names = "--capacity-factor", description = "expert capacity factor (MoE arms; unset = unlimited)")
+  @Option(names = "--capacity-factor", description = "expert capacity factor (MoE arms; unset = unlimited, no token dropped)")
   Double capacityFactor;
   @Option(names = "--overflow", description = "DROP | NEXT_BEST, when an expert is full") Overflow overflow;
   @Option(names = "--gating", description = "SOFTMAX | SIGMOID (MoE arms)") Gating gating;
   @Option(names = "--router-rank", description = "r of a low-rank router d → r → E (0 = linear)") Integer routerRank;
   @Option(names = "--shared-experts", description = "always-on shared experts (MoE arms)") Integer sharedExperts;
-  @Option(names = "--bias-rate", description = "γ of the loss-free arm (default 0.01; the papers' 1e-3 suits long runs)")
+  @Option(names = "--bias-rate", description = "γ of the loss-free arm (the papers' 1e-3 suits long runs)")
   Double biasRate;
   @Option(names = "--np-context-width", description = "r of the NP arms (0 = d/4)") Integer npContextWidth;
   @Option(names = "--np-context-mode", description = "TRANSITION | TOKEN") ContextMode npContextMode;

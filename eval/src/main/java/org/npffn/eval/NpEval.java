@@ -30,7 +30,10 @@ public final class NpEval {
     Nd4j.factory().blas().setMaxThreads(threads);
   }
 
-  /** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 bad input or usage. */
+  /**
+   * Runs the CLI and returns its exit code: 0 success, 1 failure, 2 bad input or usage, 3 when a compare run
+   * diverged (results are still written).
+   */
   public static int run(String... args) {
     return run(new PrintWriter(System.err, true), args);
   }
@@ -43,6 +46,9 @@ public final class NpEval {
   /** Same, with commands made by {@code factory} (tests use it to give compare a step hook). */
   static int run(PrintWriter err, CommandLine.IFactory factory, String... args) {
     CommandLine cli = new CommandLine(new NpEval(), factory).setErr(err);
+    for (String name : new String[] {"compare", "train"}) {
+      HelpDefaults.describe(cli.getSubcommands().get(name).getCommandSpec());
+    }
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof CorpusException || e instanceof CheckpointException || e instanceof IllegalArgumentException) {
         cmd.getErr().println("np-eval: error: " + e.getMessage());

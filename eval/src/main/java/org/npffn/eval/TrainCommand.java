@@ -3,6 +3,8 @@ package org.npffn.eval;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.npffn.eval.data.Corpus;
+import org.npffn.eval.data.CorpusSplit;
+import org.npffn.eval.io.OutputDirectory;
 import org.npffn.eval.io.AtomicFiles;
 import org.npffn.eval.train.LanguageModelTrainer;
 import org.npffn.eval.train.TrainConfig;
@@ -18,7 +20,8 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   TrainOptions options;
 
-  @Option(names = "--text", description = "UTF-8 text file or directory, one document per line, instead of Europarl")
+  @Option(names = "--text", description = "UTF-8 text file or directory, one document per line (default: the "
+      + "embedded Europarl text)")
   Path text;
 
   @Option(names = "--out", defaultValue = "runs/train", description = "output directory (default: ${DEFAULT-VALUE})")
@@ -28,6 +31,8 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     TrainConfig c = options.resolve();
     Corpus corpus = text == null ? Corpus.europarl(c.maxCorpusBytes()) : Corpus.text(text, c.maxCorpusBytes());
+    CorpusSplit.of(corpus).requireWindows(c.length(), c.batch());
+    OutputDirectory.require(out);
     TrainResult r = new LanguageModelTrainer(System.out).train(c, corpus, out);
     AtomicFiles.writeJson(out.resolve("train.json"), r);
     System.out.printf("%nheld-out (validation): loss %.4f nats/byte, %.4f bits/byte, perplexity %.3f (%,d bytes)%n",

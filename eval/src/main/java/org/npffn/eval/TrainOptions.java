@@ -9,8 +9,7 @@ final class TrainOptions {
       description = "smoke | default | long | full (default: ${DEFAULT-VALUE})")
   String preset;
 
-  @Option(names = "--init", description = "how weights start: normal-0.02 | gpt2 | fan-in (default: the "
-      + "preset's, normal-0.02)")
+  @Option(names = "--init", description = "how weights start: normal-0.02 | gpt2 | fan-in")
   String init;
 
   @Option(names = "--steps", description = "optimizer steps") Integer steps;
@@ -21,7 +20,7 @@ final class TrainOptions {
   @Option(names = "--heads", description = "attention heads") Integer heads;
   @Option(names = "--hidden", description = "h, the dense FFN's hidden width (the arms match it)") Integer hidden;
   @Option(names = "--lr", description = "peak learning rate") Double lr;
-  @Option(names = "--warmup", description = "warm-up steps") Integer warmup;
+  @Option(names = "--warmup", description = "warm-up steps (shrunk to steps − 1 when --steps is fewer)") Integer warmup;
   @Option(names = "--weight-decay", description = "decoupled weight decay (AdamW)") Double weightDecay;
   @Option(names = "--clip", description = "per-layer gradient L2 clip") Double clip;
   @Option(names = "--seed", description = "random seed (compare: the first seed)") Long seed;

@@ -1,6 +1,8 @@
 package org.npffn.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
@@ -41,6 +43,36 @@ class ByteWindowsTest {
   void randomWindowsAreDeterministicForASeed() {
     ByteWindows w = new ByteWindows(corpus.documents(), 4);
     assertEquals(w.random(new Random(5), 6).ids(), w.random(new Random(5), 6).ids());
+  }
+
+  @Test
+  void crossDocumentPairsNeverPairTwoRowsOfOneDocument() {
+    // document i is the byte 'A' + i repeated, so a row's first id names its document
+    List<String> docs = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      docs.add(String.valueOf((char) ('A' + i)).repeat(3 + 7 * (i % 4)));
+    }
+    ByteWindows w = new ByteWindows(Corpus.of("letters", docs).documents(), 4);
+    long tokens = 0;
+    long pairedRows = 0;
+    for (TokenBatch b : w.crossDocumentPairs(6, Long.MAX_VALUE)) {
+      int rows = (int) b.ids().size(0);
+      int[] donors = ByteWindows.crossDocumentDonors(rows);
+      for (int s = 0; s < rows; s++) {
+        assertNotEquals(b.ids().getDouble(s, 0), b.ids().getDouble(donors[s], 0), "row " + s + " and its donor");
+        assertEquals(s, donors[donors[s]], "partners are mutual");
+      }
+      tokens += b.realTokens();
+      pairedRows += rows;
+    }
+    assertTrue(pairedRows >= 10, "most windows are paired: " + pairedRows);
+    assertTrue(tokens > 0);
+  }
+
+  @Test
+  void oneDocumentGivesNoPairs() {
+    ByteWindows w = new ByteWindows(Corpus.of("one", List.of("abcdefghijklmnop")).documents(), 4);
+    assertTrue(w.crossDocumentPairs(4, Long.MAX_VALUE).isEmpty());
   }
 
   private static int argmax(INDArray labels, int b, int t) {

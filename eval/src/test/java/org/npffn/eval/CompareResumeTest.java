@@ -1,6 +1,7 @@
 package org.npffn.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,13 +30,16 @@ import picocli.CommandLine;
  */
 class CompareResumeTest {
   private static final String[] RUN = {"compare", "--preset", "smoke", "--steps", "40", "--checkpoint-every", "10",
-      "--eval-tokens", "2048"};
+      "--eval-tokens", "2048", "--seeds", "1"};
 
   @TempDir
   Path tmp;
 
-  /** A simulated kill: the process dies after {@code step} of the first run it trains. */
-  private static final class Killed extends RuntimeException {
+  /**
+   * A simulated kill: the process dies after {@code step} of the first run it trains. An Error, as a kill is
+   * nothing the program can catch: compare records an arm's exceptions as a failed run and goes on.
+   */
+  private static final class Killed extends Error {
     Killed() {
       super("simulated kill");
     }
@@ -55,7 +59,11 @@ class CompareResumeTest {
             : CommandLine.defaultFactory().create(cls);
       }
     };
-    return NpEval.run(new PrintWriter(err, true), factory, args.toArray(new String[0]));
+    try {
+      return NpEval.run(new PrintWriter(err, true), factory, args.toArray(new String[0]));
+    } catch (Killed k) {
+      return 1;
+    }
   }
 
   private static JsonNode results(Path out) throws IOException {
@@ -148,14 +156,17 @@ class CompareResumeTest {
         net.params().assign(Double.NaN); // the next step's loss is NaN
       }
     }, err, "--arms", "dense,np");
-    assertEquals(1, code, "a failed arm makes the exit code non-zero");
-    assertTrue(err.toString().contains("dense/seed 1: training loss became NaN at step 26"), err.toString());
+    assertEquals(3, code, "a diverged arm makes the exit code 3");
+    assertTrue(err.toString().contains("1 run(s) diverged: dense/seed 1 (step 26)"), err.toString());
     JsonNode doc = results(out);
-    assertEquals("failed", doc.at("/runs/0/status").asText());
+    assertEquals("diverged", doc.at("/runs/0/status").asText());
+    assertEquals(26, doc.at("/runs/0/diverged_at").asInt());
+    assertTrue(doc.at("/runs/0/error").asText().contains("became NaN at step 26"), doc.at("/runs/0/error").asText());
     assertEquals(25, doc.at("/runs/0/steps_done").asInt());
     assertTrue(doc.at("/runs/0/test").isNull());
     assertEquals("ok", doc.at("/runs/1/status").asText(), "the NP arm went on");
     assertEquals(1, doc.at("/summary/0/failed").asInt());
+    assertEquals(1, doc.at("/summary/0/diverged").asInt());
 
     Path checkpoint;
     try (Stream<Path> s = Files.list(out.resolve("checkpoints/dense-seed1"))) {
@@ -164,5 +175,26 @@ class CompareResumeTest {
     assertEquals("model-step0000020.zip", checkpoint.getFileName().toString(), "the step-25 NaN was never saved");
     ComputationGraph net = ModelSerializer.restoreComputationGraph(checkpoint.toFile(), false);
     assertTrue(Double.isFinite(net.params().sumNumber().doubleValue()));
+  }
+
+  @Test
+  void anArmThatThrowsIsRecordedAsFailedTheOthersGoOnAndResumeRetriesIt() throws IOException {
+    Path out = tmp.resolve("throws");
+    StringWriter err = new StringWriter();
+    int code = compare(out, (net, step) -> {
+      boolean dense = net.getLayer(TransformerStack.ffnName(0)).conf().getLayer() instanceof DenseFfn;
+      if (dense && step == 5) {
+        throw new IllegalStateException("a bug in one arm");
+      }
+    }, err, "--arms", "dense,np");
+    assertEquals(1, code, err.toString());
+    JsonNode doc = results(out);
+    assertEquals("failed", doc.at("/runs/0/status").asText());
+    assertTrue(doc.at("/runs/0/error").asText().contains("a bug in one arm"), doc.at("/runs/0/error").asText());
+    assertEquals("ok", doc.at("/runs/1/status").asText(), "the NP arm went on");
+    assertTrue(err.toString().strip().endsWith("1 run(s) failed: dense/seed 1"), err.toString());
+    assertFalse(Files.exists(out.resolve("runs/dense-seed1.json")), "not kept as finished");
+    assertEquals(0, compare(out, (net, step) -> { }, new StringWriter(), "--arms", "dense,np", "--resume"));
+    assertEquals("ok", results(out).at("/runs/0/status").asText(), "--resume ran it again");
   }
 }

@@ -23,7 +23,7 @@ class CompareSmokeTest {
 
   @Test
   void smokeCompareWritesEveryArmWithFinitePerplexity() throws Exception {
-    assertEquals(0, NpEval.run("compare", "--preset", "smoke", "--steps", "30", "--out", dir.toString()));
+    assertEquals(0, NpEval.run("compare", "--preset", "smoke", "--steps", "30", "--seeds", "1", "--out", dir.toString()));
     JsonNode doc = new ObjectMapper().readTree(dir.resolve("results.json").toFile()); // strict: no NaN tokens
     assertEquals(1, doc.get("schema_version").asInt());
     JsonNode runs = doc.get("runs");
@@ -71,7 +71,7 @@ class CompareSmokeTest {
   @Test
   void optionsCanComeFromAFileAndAreEchoedInTheResults() throws Exception {
     Path options = dir.resolve("run.args");
-    Files.writeString(options, "--preset smoke\n--steps 3\n--arms np\n--np-context-mode TOKEN\n--eval-tokens 512\n");
+    Files.writeString(options, "--preset smoke\n--seeds 1\n--steps 3\n--arms np\n--np-context-mode TOKEN\n--eval-tokens 512\n");
     Path out = dir.resolve("out");
     assertEquals(0, NpEval.run("compare", "@" + options, "--out", out.toString()));
     JsonNode doc = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -89,12 +89,12 @@ class CompareSmokeTest {
 
   @Test
   void aPreviousRunIsNotOverwrittenWithoutResume() throws Exception {
-    assertEquals(0, NpEval.run("compare", "--preset", "smoke", "--steps", "4", "--arms", "dense", "--eval-tokens",
+    assertEquals(0, NpEval.run("compare", "--preset", "smoke", "--steps", "4", "--seeds", "1", "--arms", "dense", "--eval-tokens",
         "512", "--out", dir.toString()));
     byte[] before = Files.readAllBytes(dir.resolve("results.json"));
     StringWriter err = new StringWriter();
-    assertEquals(2, NpEval.run(new PrintWriter(err, true), "compare", "--preset", "smoke", "--steps", "4", "--arms",
-        "dense", "--eval-tokens", "512", "--out", dir.toString()));
+    assertEquals(2, NpEval.run(new PrintWriter(err, true), "compare", "--preset", "smoke", "--steps", "4", "--seeds", "1",
+        "--arms", "dense", "--eval-tokens", "512", "--out", dir.toString()));
     assertTrue(err.toString().contains("--resume"), err.toString());
     assertEquals(new String(before), Files.readString(dir.resolve("results.json")));
   }

@@ -3,6 +3,7 @@ package org.npffn.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.npffn.eval.data.Corpus;
@@ -87,5 +89,30 @@ class CorpusTest {
     assertEquals(1, err.toString().strip().lines().count(), err.toString());
     assertTrue(err.toString().startsWith("np-eval: error: " + bin), err.toString());
     assertFalse(Files.exists(out), "nothing may be written for a bad corpus");
+  }
+
+  @Test
+  void maxBytesHoldsWithinOneHugeLine() throws IOException {
+    Path huge = dir.resolve("one-line.txt");
+    try (var w = Files.newBufferedWriter(huge)) {
+      String chunk = "é".repeat(1 << 15) + "abc ";
+      for (int i = 0; i < 200; i++) { // about 13 MB, no newline
+        w.write(chunk);
+      }
+    }
+    Corpus c = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> Corpus.text(huge, 100_001));
+    assertEquals(1, c.documents().size());
+    assertEquals(100_000, c.bytes(), "cut at the budget, never inside a character: 50,000 é of 2 bytes");
+  }
+
+  @Test
+  void devZeroIsRefusedAsBinaryAtOnce() {
+    Path zero = Path.of("/dev/zero");
+    if (!Files.exists(zero)) {
+      return;
+    }
+    CorpusException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        () -> assertThrows(CorpusException.class, () -> Corpus.text(zero, 1_000_000)));
+    assertTrue(e.getMessage().contains("not UTF-8 text"), e.getMessage());
   }
 }

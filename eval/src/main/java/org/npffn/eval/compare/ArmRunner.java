@@ -76,24 +76,6 @@ public final class ArmRunner {
    * @param store the run's checkpoints (resumed from when present), or null for none
    */
   public RunResult run(Arm arm, TrainConfig c, FfnSettings s, Data data, CheckpointStore store) {
-    try {
-      return trainAndMeasure(arm, c, s, data, store);
-    } catch (UncheckedIOException | CheckpointException e) {
-      throw e; // the disk or a checkpoint, not this arm: every later run would meet it too
-    } catch (NonFiniteValueException e) {
-      // the weights are finite (the loop checks every step) but a held-out forward overflowed in a layer
-      return new RunResult(arm.label(), c.seed(), RunResult.DIVERGED, arm.label() + "/seed " + c.seed()
-          + " diverged after training: " + e.getMessage(), c.steps(), c.steps(), null, 0, 0, 0, 0, 0, 0, null, null,
-          List.of(), List.of(), new double[0], List.of(), null, List.of());
-    } catch (RuntimeException e) {
-      // one arm's error must not take the other arms down: it is recorded, and compare exits non-zero
-      String why = arm.label() + "/seed " + c.seed() + " failed: " + e;
-      return new RunResult(arm.label(), c.seed(), RunResult.FAILED, why, null, 0, null, 0, 0, 0, 0, 0, 0, null,
-          null, List.of(), List.of(), new double[0], List.of(), null, List.of());
-    }
-  }
-
-  private RunResult trainAndMeasure(Arm arm, TrainConfig c, FfnSettings s, Data data, CheckpointStore store) {
     ComputationGraph net;
     TrainingState from;
     Optional<CheckpointStore.Restored> restored = store == null ? Optional.empty() : store.restore();
@@ -108,12 +90,34 @@ public final class ArmRunner {
     for (int b = 0; b < c.blocks(); b++) {
       ffnLayers.add(TransformerStack.ffnName(b));
     }
+    Cost cost = Cost.of(net, ffnLayers);
+    String label = arm.label() + "/seed " + c.seed();
+    try {
+      return trainAndMeasure(arm, c, s, data, store, net, from, ffnLayers, cost);
+    } catch (UncheckedIOException | CheckpointException e) {
+      throw e; // the disk or a checkpoint, not this arm: every later run would meet it too
+    } catch (NonFiniteValueException e) {
+      // the weights are finite (the loop checks every step) but a held-out forward overflowed in a layer
+      return unfinished(arm, c, cost, RunResult.DIVERGED, label + " diverged after training: " + e.getMessage(),
+          c.steps());
+    } catch (RuntimeException e) {
+      // one arm's error must not take the other arms down: it is recorded, and compare exits non-zero
+      return unfinished(arm, c, cost, RunResult.FAILED, label + " failed: " + e, null);
+    }
+  }
+
+  private static RunResult unfinished(Arm arm, TrainConfig c, Cost cost, String status, String why, Integer at) {
+    return new RunResult(arm.label(), c.seed(), status, why, at, at == null ? 0 : at, null, cost.total, cost.active,
+        cost.flops, 0, 0, 0, null, null, List.of(), List.of(), new double[0], List.of(), null, List.of());
+  }
+
+  private RunResult trainAndMeasure(Arm arm, TrainConfig c, FfnSettings s, Data data, CheckpointStore store,
+      ComputationGraph net, TrainingState from, List<String> ffnLayers, Cost cost) {
     String label = arm.label() + "/seed " + c.seed();
     List<TokenBatch> probe = data.validation().subList(0, Math.min(PROBE_BATCHES, data.validation().size()));
     TrainingLoop.Outcome o = loop.run(net, c, data.train(), label, from, store, probe, ffnLayers, hook);
     TrainingState st = o.state();
     String checkpoint = o.checkpoint() == null ? null : o.checkpoint().toString();
-    Cost cost = Cost.of(net, ffnLayers);
     if (o.divergence() != null) {
       return new RunResult(arm.label(), c.seed(), RunResult.DIVERGED, label + " diverged: " + o.divergence(),
           o.divergedAt(), st.step(), checkpoint, cost.total,

@@ -17,6 +17,7 @@ final class BoundedLineReader {
   private int pos;
   private int end;
   private boolean eof;
+  private boolean cut;
 
   BoundedLineReader(Reader in) {
     this.in = in;
@@ -24,11 +25,15 @@ final class BoundedLineReader {
 
   /**
    * The next line without its terminator, or null at the end of the text. A line longer than {@code maxBytes}
-   * UTF-8 bytes is returned cut at the budget, and reading stops there: the caller's budget is spent.
+   * UTF-8 bytes is returned cut at the budget, and reading stops there (null from then on): the caller's
+   * budget is spent.
    *
    * @throws CharacterCodingException on a NUL character: binary data, not text
    */
   String next(long maxBytes) throws IOException {
+    if (cut) {
+      return null;
+    }
     StringBuilder line = new StringBuilder();
     long bytes = 0;
     boolean any = false;
@@ -50,6 +55,7 @@ final class BoundedLineReader {
       int size = ch < 0x80 ? 1 : ch < 0x800 || Character.isSurrogate(ch) ? 2 : 3;
       int whole = Character.isHighSurrogate(ch) ? 4 : size;
       if (bytes + whole > maxBytes) {
+        cut = true;
         return line.toString();
       }
       line.append(ch);

@@ -133,7 +133,9 @@ public final class TrainingLoop {
         double seconds = from.seconds() + (System.nanoTime() - startNanos) / 1e9;
         state = new TrainingState(step, tokens, seconds, curve, validation, usage, divergence.above());
         hook.afterStep(net, step);
-        if (store != null && every.checkpoint() > 0 && (step % every.checkpoint() == 0 || step == c.steps())) {
+        // checked again: the hook (or anything after the divergence check) may have touched the weights
+        if (store != null && every.checkpoint() > 0 && (step % every.checkpoint() == 0 || step == c.steps())
+            && finite(net.params())) {
           store.save(net, state);
           checkpoint = store.directory();
         }
