@@ -24,7 +24,8 @@ import org.npffn.stack.ffn.FfnActivation;
  *
  * and its backward for dL/dy, with the aux loss in DL4J's score scale (BalanceLosses: dL/dp_te += α·E·f_e per
  * token). None of the layer's dispatch is reused (slots, gathers into buffers, parallel parts), nor the masked
- * oracle's stacked weights.
+ * oracle's stacked weights. It covers the bench's MoE: no padding, no capacity limit, no noise, shared experts,
+ * z-loss or loss-free bias (the config is checked; padding is not, the bench has none).
  *
  * <p>Selection: float32 and double logits may order a near tie either way. The reference keeps the run's
  * experts for a token when they are a top-k of the double-precision logits up to {@link #TIE}, and otherwise
@@ -32,8 +33,8 @@ import org.npffn.stack.ffn.FfnActivation;
  */
 final class MoeReference {
   /**
-   * Logits this close, relative to the token's largest |logit|, are a tie float32 may break either way: a
-   * float32 logit over d = 256 products is within about 1e-6 of its double value, relatively.
+   * Logits this close, relative to the token's largest |logit|, are a tie float32 may break either way: the
+   * rounding to expect of a float32 logit over d = 256 products is about √256·2^-24 ≈ 1e-6, relatively.
    */
   static final double TIE = 1e-4;
 

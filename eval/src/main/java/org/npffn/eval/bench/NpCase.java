@@ -93,15 +93,14 @@ public final class NpCase implements BenchCase {
 
   /** The same work by {@link NpReference}, on the same inputs and parameters. */
   Map<String, INDArray> reference() {
-    int n = tokens;
     NpReference ref = new NpReference((NpFfn) layer.conf().getLayer(), layer.paramTable(),
-        x.reshape('c', n, width), length);
+        x.reshape('c', tokens, width), length);
     if (inferenceTopK == 0) {
-      return ref.training(dy.reshape('c', n, width));
+      return ref.training(dy.reshape('c', tokens, width));
     }
     // the run's groups: the top-k of its own α, ranked as its dispatch ranks them (ties to the lower index)
     double[] runAlpha = ((NpFfnLayer) layer).lastGroupShares();
-    boolean[] real = new boolean[n];
+    boolean[] real = new boolean[tokens];
     Arrays.fill(real, true);
     int[] runChoice = TopKRouter.route(runAlpha, runAlpha, real, groups, inferenceTopK, Integer.MAX_VALUE,
         Overflow.DROP, true).choiceExpert();
