@@ -1,5 +1,6 @@
 package org.npffn.eval;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 
 /** {@code np-eval bench}: times every layer benchmark against the machine's gemm speed, in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmark the layers (forward+backward) against float32 gemm measured in the same run.")
+    description = "Benchmark the layers (forward+backward) against float32 gemm measured in the same run; "
+        + "exit 1 if a case's result is not within tolerance of its double-precision reference.")
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "write the results as JSON to this file (default: none, printed only)")
   Path json;
@@ -55,6 +57,7 @@ final class BenchCommand implements Callable<Integer> {
     BenchRunner.Row gemm = runner.gemm();
     System.out.printf("%-22s %9s     %7.1f GFLOP/s (fastest run %.1f)   %s%n", "gemm", "", gemm.gflops(),
         gemm.fastestGflops(), gemm.shape());
+    System.out.println(gemm.reference().line("gemm"));
     List<BenchCase> selected = new ArrayList<>();
     for (BenchCase c : BenchSuite.cases()) {
       if (filter.matcher(c.name()).matches()) {
@@ -77,6 +80,14 @@ final class BenchCommand implements Callable<Integer> {
       AtomicFiles.writeJson(json, BenchRunner.document(gemm, rows, targets, LocalDate.now().toString()));
       System.out.println("wrote " + json);
     }
-    return 0;
+    return exitCode(BenchRunner.failures(gemm, rows), System.err);
+  }
+
+  /** 0, or 1 after one line per case whose result failed its reference check: a fast wrong result fails. */
+  static int exitCode(List<String> failures, PrintStream err) {
+    for (String f : failures) {
+      err.println("np-eval bench: FAILED " + f);
+    }
+    return failures.isEmpty() ? 0 : 1;
   }
 }

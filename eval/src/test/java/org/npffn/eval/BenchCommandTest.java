@@ -28,6 +28,13 @@ class BenchCommandTest {
     JsonNode row = doc.get("rows").get(0);
     assertEquals("dense-ffn", row.get("case").asText());
     assertTrue(row.get("median_ms").asDouble() > 0 && row.get("gflops").asDouble() > 0);
+    // checked against its reference: within the float32 tolerance, and not trivially (float against double)
+    assertTrue(row.get("reference_ok").asBoolean());
+    assertEquals(1e-4, row.get("reference_tolerance").asDouble(), 0);
+    double err = row.get("reference_max_rel_error").asDouble();
+    assertTrue(err > 0 && err <= 1e-4, row.toString());
+    assertTrue(row.get("reference").asText().contains("double precision"));
+    assertTrue(doc.at("/machine/gemm_reference_ok").asBoolean());
     // only the target that reads dense-ffn alone is checked
     assertEquals(1, doc.get("targets").size());
     JsonNode target = doc.get("targets").get(0);
@@ -40,6 +47,15 @@ class BenchCommandTest {
         1e-9);
     assertEquals(target.get("value").asDouble() >= 0.5, target.get("met").asBoolean());
     assertEquals(target.get("value_medians").asDouble() >= 0.5, target.get("met_on_medians").asBoolean());
+  }
+
+  @Test
+  void aFailedReferenceExitsWithOneAndNamesTheCase() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    String line = "moe/E=8: reference MISMATCH: max relative error 1.00e-02 (y) exceeds tolerance 1e-04, against x";
+    assertEquals(1, BenchCommand.exitCode(java.util.List.of(line), new java.io.PrintStream(err, true)));
+    assertEquals("np-eval bench: FAILED " + line, err.toString().strip());
+    assertEquals(0, BenchCommand.exitCode(java.util.List.of(), System.err));
   }
 
   @Test

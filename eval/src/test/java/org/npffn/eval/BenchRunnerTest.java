@@ -1,14 +1,20 @@
 package org.npffn.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.eval.bench.BenchCase;
 import org.npffn.eval.bench.BenchRunner;
+import org.npffn.eval.bench.ReferenceCheck;
 
 class BenchRunnerTest {
 
@@ -40,6 +46,11 @@ class BenchRunnerTest {
     }
 
     @Override
+    public ReferenceCheck checkReference() {
+      return new ReferenceCheck("nothing: it computes nothing", 0, "-", ReferenceCheck.FLOAT32_TOLERANCE);
+    }
+
+    @Override
     public double flops() {
       return 1;
     }
@@ -48,6 +59,68 @@ class BenchRunnerTest {
     public String shape() {
       return "";
     }
+  }
+
+  /** A fast wrong kernel: a float32 gemm whose product comes out 1% too large. */
+  private static final class WrongGemm implements BenchCase {
+    private final INDArray a = Nd4j.rand(DataType.FLOAT, 64, 64);
+    private final INDArray b = Nd4j.rand(DataType.FLOAT, 64, 64);
+    private final INDArray c = Nd4j.create(DataType.FLOAT, 64, 64);
+
+    @Override
+    public String name() {
+      return "wrong-gemm";
+    }
+
+    @Override
+    public void setUp() {}
+
+    @Override
+    public double run() {
+      Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+      c.muli(1 + 1e-2);
+      return c.getDouble(0, 0);
+    }
+
+    @Override
+    public ReferenceCheck checkReference() {
+      run();
+      return ReferenceCheck.compare("mmul in double", ReferenceCheck.FLOAT32_TOLERANCE, Map.of("c", c),
+          Map.of("c", a.castTo(DataType.DOUBLE).mmul(b.castTo(DataType.DOUBLE))));
+    }
+
+    @Override
+    public double flops() {
+      return 2.0 * 64 * 64 * 64;
+    }
+
+    @Override
+    public String shape() {
+      return "64^3";
+    }
+  }
+
+  /** Its checksum is finite, so only the reference catches it: the row, the JSON and the failures say so. */
+  @Test
+  void aWrongKernelFailsItsReference() {
+    BenchRunner runner = new BenchRunner(0, 0, 0, 1, new PrintStream(OutputStream.nullOutputStream()));
+    BenchRunner.Row row = runner.measure(List.of(new WrongGemm())).get(0);
+    assertFalse(row.reference().ok());
+    assertEquals(1e-2, row.reference().maxRelError(), 1e-4);
+    BenchRunner.Row gemm = runner.gemm();
+    assertTrue(gemm.reference().ok(), gemm.reference().line("gemm"));
+
+    List<String> failures = BenchRunner.failures(gemm, List.of(row));
+    assertEquals(1, failures.size());
+    assertTrue(failures.get(0).startsWith("wrong-gemm: reference MISMATCH: max relative error 1.00e-02 (c) "
+        + "exceeds tolerance 1e-04"), failures.get(0));
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> json = ((List<Map<String, Object>>) BenchRunner.document(gemm, List.of(row), List.of(),
+        "2026-01-01").get("rows")).get(0);
+    assertEquals(false, json.get("reference_ok"));
+    assertEquals(row.reference().maxRelError(), (double) json.get("reference_max_rel_error"), 0);
+    assertEquals(ReferenceCheck.FLOAT32_TOLERANCE, (double) json.get("reference_tolerance"), 0);
   }
 
   /**

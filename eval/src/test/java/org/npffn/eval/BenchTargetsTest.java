@@ -8,11 +8,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.npffn.eval.bench.BenchRunner.Row;
 import org.npffn.eval.bench.BenchTargets;
+import org.npffn.eval.bench.ReferenceCheck;
 import org.npffn.eval.bench.BenchTargets.Result;
 
 class BenchTargetsTest {
+  private static final ReferenceCheck OK = new ReferenceCheck("-", 0, "-", ReferenceCheck.FLOAT32_TOLERANCE);
+
   private static Row row(String name, double ms, double gflops) {
-    return new Row(name, "", ms, ms, gflops);
+    return new Row(name, "", ms, ms, gflops, OK);
   }
 
   /** A gemm row at 200 GFLOP/s whose every run took the same time. */
@@ -20,8 +23,8 @@ class BenchTargetsTest {
 
   @Test
   void fastestRunsDecideAndMediansAreReportedBeside() {
-    List<Result> results = BenchTargets.check(GEMM, List.of(new Row("dense-ffn", "", 100, 90, 120),
-        new Row("moe/E=8", "", 140, 108, 1)));
+    List<Result> results = BenchTargets.check(GEMM, List.of(new Row("dense-ffn", "", 100, 90, 120, OK),
+        new Row("moe/E=8", "", 140, 108, 1, OK)));
     Result moe = find(results, "moe/E=8 / dense-ffn");
     assertEquals(1.2, moe.value(), 1e-12);
     assertEquals(1.4, moe.medianValue(), 1e-12);
@@ -29,8 +32,8 @@ class BenchTargetsTest {
     assertFalse(moe.metOnMedians());
 
     // and the other way round: a fast dense run makes a ratio the medians would meet fail
-    Result strict = find(BenchTargets.check(GEMM, List.of(new Row("dense-ffn", "", 100, 70, 120),
-        new Row("moe/E=8", "", 120, 100, 1))), "moe/E=8 / dense-ffn");
+    Result strict = find(BenchTargets.check(GEMM, List.of(new Row("dense-ffn", "", 100, 70, 120, OK),
+        new Row("moe/E=8", "", 120, 100, 1, OK))), "moe/E=8 / dense-ffn");
     assertEquals(100.0 / 70, strict.value(), 1e-12);
     assertFalse(strict.met());
     assertTrue(strict.metOnMedians());
@@ -39,8 +42,8 @@ class BenchTargetsTest {
   @Test
   void gflopsTargetsCompareFastestRunsWithTheFastestGemm() {
     // dense: 120 GFLOP/s at its 100 ms median, so 120 · 100 / 90 at its fastest; gemm: 200 at 10 ms, 250 at 8
-    List<Result> results = BenchTargets.check(new Row("gemm", "", 10, 8, 200),
-        List.of(new Row("dense-ffn", "", 100, 90, 120)));
+    List<Result> results = BenchTargets.check(new Row("gemm", "", 10, 8, 200, OK),
+        List.of(new Row("dense-ffn", "", 100, 90, 120, OK)));
     Result dense = find(results, "dense-ffn GFLOP/s / gemm GFLOP/s");
     assertEquals(120.0 * 100 / 90 / 250, dense.value(), 1e-12);
     assertEquals(120.0 / 200, dense.medianValue(), 1e-12);

@@ -97,6 +97,18 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     return Optional.ofNullable(usage);
   }
 
+  /**
+   * Each row's group weights α from the last forward pass, [N·M] row-major: the softmax shares (FiLM: the scales
+   * normalised per row), as top-k inference ranks the groups by them. For checks that rebuild the output from
+   * the groups (the bench's reference of the top-k path). Needs a pass that ran whole (any inference pass).
+   */
+  public double[] lastGroupShares() {
+    Preconditions.checkState(rows != null && alpha != null && lastForwardBlocks() == 1,
+        "%s: needs a forward pass that ran whole (a training step in blocks of sequences keeps its α in the "
+        + "blocks)", layerConf().getLayerName());
+    return alpha.clone();
+  }
+
   @Override
   public int units() {
     return layerConf().getGroups();

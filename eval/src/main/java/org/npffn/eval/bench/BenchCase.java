@@ -3,7 +3,8 @@ package org.npffn.eval.bench;
 /**
  * One benchmark case: a unit of work timed as a whole, with its FLOP count so the result reads as GFLOP/s.
  * Inputs are generated up front in {@link #setUp()}; {@link #run()} returns a checksum of its result so a
- * case that computes nothing (or NaN) cannot pass for fast.
+ * case that computes nothing (or NaN) cannot pass for fast, and {@link #checkReference()} compares what it
+ * computes with a reference computed another way, so a case that computes the wrong thing cannot either.
  */
 public interface BenchCase {
 
@@ -15,6 +16,13 @@ public interface BenchCase {
 
   /** One timed repetition. Returns a finite checksum of what it computed. */
   double run();
+
+  /**
+   * Runs the timed work once more and compares everything it computed (the output, and the gradients a training
+   * step produces) with a reference computed another way, in double precision. Not timed: the runner calls it
+   * once per case, after the case's warm-up. It may allocate freely.
+   */
+  ReferenceCheck checkReference();
 
   /** FLOPs one {@link #run()} performs (2 per multiply-add of the matrix products). */
   double flops();

@@ -44,15 +44,19 @@ public final class BenchRunner {
     this.log = log;
   }
 
-  /** One measured row. */
-  public record Row(String name, String shape, double medianMs, double minMs, double gflops) {
+  /** One measured row, with how its result compared with its reference. */
+  public record Row(String name, String shape, double medianMs, double minMs, double gflops,
+      ReferenceCheck reference) {
     /** GFLOP/s of the fastest run ({@code gflops} is the median's). */
     public double fastestGflops() {
       return gflops * medianMs / minMs;
     }
   }
 
-  /** Nd4j.gemm, float32, 1024^3, into a preallocated output: the machine's reference speed, as a row. */
+  /**
+   * Nd4j.gemm, float32, 1024^3, into a preallocated output: the machine's reference speed, as a row. Its product is
+   * checked after the timed runs against a plain mmul of the same matrices in double precision.
+   */
   public Row gemm() {
     INDArray a = Nd4j.rand(DataType.FLOAT, 1024, 1024);
     INDArray b = Nd4j.rand(DataType.FLOAT, 1024, 1024);
@@ -61,9 +65,12 @@ public final class BenchRunner {
       Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
       return c.getDouble(1023, 1023);
     });
+    ReferenceCheck reference = ReferenceCheck.compare("ND4J mmul in double precision",
+        ReferenceCheck.FLOAT32_TOLERANCE, Map.of("c", c),
+        Map.of("c", a.castTo(DataType.DOUBLE).mmul(b.castTo(DataType.DOUBLE))));
     double med = median(ms);
     return new Row("gemm", "float32 1024^3 into a preallocated output", med, Arrays.stream(ms).min().orElse(med),
-        2.0 * 1024 * 1024 * 1024 / (med * 1e6));
+        2.0 * 1024 * 1024 * 1024 / (med * 1e6), reference);
   }
 
   /**
@@ -71,14 +78,22 @@ public final class BenchRunner {
    * then each timed round runs every case once, in order. A slow spell of the machine (these are shared VMs)
    * then lands on all cases alike instead of on whichever case was running, so the ratios between cases hold
    * better than the times themselves.
+   *
+   * <p>Each case is checked against its reference once, right after its own warm-up ({@link
+   * BenchCase#checkReference}), so neither the check nor its allocations land in a timed run. A case that fails
+   * it is still timed, and its row says so.
    */
   public List<Row> measure(List<BenchCase> cases) {
-    for (BenchCase c : cases) {
+    ReferenceCheck[] references = new ReferenceCheck[cases.size()];
+    for (int i = 0; i < cases.size(); i++) {
+      BenchCase c = cases.get(i);
       c.setUp();
       long start = System.nanoTime();
-      for (int i = 0; i < warmup || (System.nanoTime() - start) / 1e9 < warmupSeconds; i++) {
+      for (int run = 0; run < warmup || (System.nanoTime() - start) / 1e9 < warmupSeconds; run++) {
         check(c.run());
       }
+      references[i] = c.checkReference();
+      log.println(references[i].line(c.name()));
     }
     double[][] ms = new double[cases.size()][repeats];
     for (int round = -warmupRounds; round < repeats; round++) {
@@ -100,9 +115,10 @@ public final class BenchRunner {
     for (int i = 0; i < cases.size(); i++) {
       BenchCase c = cases.get(i);
       double med = median(ms[i]);
-      Row row = new Row(c.name(), c.shape(), med, Arrays.stream(ms[i]).min().orElse(med), c.flops() / (med * 1e6));
-      log.printf("%-22s %9.2f ms (fastest %8.2f)  %7.1f GFLOP/s   %s%n", row.name(), row.medianMs(), row.minMs(),
-          row.gflops(), row.shape());
+      Row row = new Row(c.name(), c.shape(), med, Arrays.stream(ms[i]).min().orElse(med), c.flops() / (med * 1e6),
+          references[i]);
+      log.printf("%-22s %9.2f ms (fastest %8.2f)  %7.1f GFLOP/s   %s%s%n", row.name(), row.medianMs(), row.minMs(),
+          row.gflops(), row.shape(), row.reference().ok() ? "" : "   FAILED its reference check");
       rows.add(row);
     }
     return rows;
@@ -155,6 +171,8 @@ public final class BenchRunner {
     Map<String, Object> machine = new LinkedHashMap<>();
     machine.put("gemm_gflops", gemmGflops);
     machine.put("gemm_gflops_fastest_run", gemm.fastestGflops());
+    machine.put("gemm_reference_max_rel_error", json(gemm.reference().maxRelError()));
+    machine.put("gemm_reference_ok", gemm.reference().ok());
     machine.put("cores", Runtime.getRuntime().availableProcessors());
     machine.put("workers", CoreParallel.fromSystemProperty().workers());
     machine.put("date", date);
@@ -168,6 +186,11 @@ public final class BenchRunner {
       m.put("gflops", r.gflops());
       m.put("fraction_of_gemm", r.gflops() / gemmGflops);
       m.put("shape", r.shape());
+      m.put("reference", r.reference().against());
+      m.put("reference_max_rel_error", json(r.reference().maxRelError()));
+      m.put("reference_worst", r.reference().worst());
+      m.put("reference_tolerance", r.reference().tolerance());
+      m.put("reference_ok", r.reference().ok());
       out.add(m);
     }
     Map<String, Object> doc = new LinkedHashMap<>();
@@ -188,6 +211,24 @@ public final class BenchRunner {
     }
     doc.put("targets", checked);
     return doc;
+  }
+
+  /** JSON has no NaN or infinity: a non-finite error is written as its name, e.g. "NaN". */
+  private static Object json(double v) {
+    return Double.isFinite(v) ? (Object) v : Double.toString(v);
+  }
+
+  /** One line for each row (the gemm's included) whose result failed its reference check. */
+  public static List<String> failures(Row gemm, List<Row> rows) {
+    List<Row> all = new ArrayList<>(rows);
+    all.add(0, gemm);
+    List<String> out = new ArrayList<>();
+    for (Row r : all) {
+      if (!r.reference().ok()) {
+        out.add(r.reference().line(r.name()));
+      }
+    }
+    return out;
   }
 
   private static String cpuName() {

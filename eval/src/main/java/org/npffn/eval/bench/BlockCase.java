@@ -1,5 +1,7 @@
 package org.npffn.eval.bench;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -18,10 +20,12 @@ import org.npffn.stack.ffn.FfnFactory;
 
 /**
  * "block/KIND": forward + backward of one full transformer block (norms, attention, FFN, residuals) in a
- * ComputationGraph with workspaces, as in training, with a small softmax head on its output.
+ * ComputationGraph with workspaces, as in training, with a small softmax head on its output. Checked against the
+ * same graph in double precision (its parameters copied): score and every parameter gradient.
  */
 public final class BlockCase implements BenchCase {
   private static final int CLASSES = 8;
+  private static final String AGAINST = "the same graph in double precision";
   private final String kind;
   private final int batch;
   private final int length;
@@ -30,6 +34,8 @@ public final class BlockCase implements BenchCase {
   private final FfnFactory ffn;
   private final double ffnFlopsPerToken;
   private ComputationGraph net;
+  private INDArray x;
+  private INDArray labels;
 
   /**
    * @param kind the FFN kind, for the row name
@@ -53,27 +59,61 @@ public final class BlockCase implements BenchCase {
 
   @Override
   public void setUp() {
+    net = graph(DataType.FLOAT);
+    x = Nd4j.randn(DataType.FLOAT, batch, length, width);
+    net.setInputs(x);
+    labels = Nd4j.zeros(DataType.FLOAT, batch, length, CLASSES);
+    labels.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)).assign(1.0);
+    net.setLabels(labels);
+  }
+
+  private ComputationGraph graph(DataType dataType) {
     TransformerStack stack = new TransformerStack().width(width).heads(heads).maxLength(length).ffn(ffn);
     ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(7)
-        .dataType(DataType.FLOAT).trainingWorkspaceMode(WorkspaceMode.ENABLED).graphBuilder().addInputs("x");
+        .dataType(dataType).trainingWorkspaceMode(WorkspaceMode.ENABLED).graphBuilder().addInputs("x");
     String out = stack.addBlock(g, 0, "x");
     // A small softmax head (8 classes): its cost is negligible next to the block's.
     g.addLayer("loss", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
         .nOut(CLASSES).dataFormat(RNNFormat.NWC).build(), out);
     g.setOutputs("loss").setInputTypes(InputType.recurrent(width, length, RNNFormat.NWC));
-    net = new ComputationGraph(g.build());
-    net.init();
-    INDArray x = Nd4j.randn(DataType.FLOAT, batch, length, width);
-    net.setInputs(x);
-    INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, length, CLASSES);
-    labels.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)).assign(1.0);
-    net.setLabels(labels);
+    ComputationGraph graph = new ComputationGraph(g.build());
+    graph.init();
+    return graph;
   }
 
   @Override
   public double run() {
     net.computeGradientAndScore();
     return net.score() + net.gradient().gradient().getDouble(0);
+  }
+
+  /** The timed work, then its score and every parameter gradient, by name. */
+  Map<String, INDArray> step() {
+    run();
+    return results(net);
+  }
+
+  /** The same step by the same graph in double precision, on the same inputs, labels and parameters. */
+  Map<String, INDArray> reference() {
+    ComputationGraph twin = graph(DataType.DOUBLE);
+    twin.setParams(net.params().castTo(DataType.DOUBLE));
+    twin.setInputs(x.castTo(DataType.DOUBLE));
+    twin.setLabels(labels.castTo(DataType.DOUBLE));
+    twin.computeGradientAndScore();
+    return results(twin);
+  }
+
+  private static Map<String, INDArray> results(ComputationGraph graph) {
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    out.put("score", Nd4j.scalar(graph.score()));
+    graph.gradient().gradientForVariable().forEach((key, g) -> out.put("d" + key, g));
+    return out;
+  }
+
+  @Override
+  public ReferenceCheck checkReference() {
+    Map<String, INDArray> ran = step();
+    return ReferenceCheck.compare(AGAINST, ReferenceCheck.FLOAT32_TOLERANCE, ran, reference());
   }
 
   @Override

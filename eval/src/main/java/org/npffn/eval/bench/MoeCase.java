@@ -1,14 +1,14 @@
 package org.npffn.eval.bench;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.moe.MaskedMixtureOracle;
 import org.npffn.moe.MoeFfn;
+import org.npffn.moe.MoeFfnLayer;
 import org.npffn.moe.Overflow;
 import org.npffn.moe.Routing;
 import org.npffn.moe.TopKRouter;
@@ -16,9 +16,12 @@ import org.npffn.moe.TopKRouter;
 /**
  * "moe/E=n": forward + backward of the sparse MoE layer (linear softmax router, aux loss on).
  * "moe-masked/E=n": the same experts run densely on every token and masked by the gates
- * ({@link MaskedMixtureOracle}, two batched gemms), with the same router forward and top-k.
+ * ({@link MaskedMixtureOracle}, two batched gemms), with the same router forward and top-k. Both are checked
+ * against {@link MoeReference}: the masked one with the gates held fixed, as its backward holds them.
  */
 public final class MoeCase implements BenchCase {
+  private static final String AGAINST = "per-expert plain FFN formulas and router backward in double precision "
+      + "(MoeReference)";
   private final int batch;
   private final int length;
   private final int width;
@@ -30,6 +33,8 @@ public final class MoeCase implements BenchCase {
   private MoeFfn conf;
   private INDArray x;
   private INDArray dy;
+  /** The masked case's routing of its last step, which its reference follows at near ties. */
+  private Routing maskedRouting;
 
   public MoeCase(int batch, int length, int width, int experts, int topK, int expertHidden, boolean masked) {
     this.batch = batch;
@@ -52,18 +57,32 @@ public final class MoeCase implements BenchCase {
         .build();
     layer = SingleLayer.instantiate(conf, width, length);
     conf = (MoeFfn) layer.conf().getLayer();
+    // biases start at zero: random ones, so a kernel that drops a bias fails its reference
+    for (int i = 0; i < experts; i++) {
+      INDArray b1 = layer.getParam(MoeFfn.expertKey(i, MoeFfn.B1));
+      INDArray b2 = layer.getParam(MoeFfn.expertKey(i, MoeFfn.B2));
+      b1.assign(Nd4j.randn(DataType.FLOAT, b1.shape()).muli(0.1));
+      b2.assign(Nd4j.randn(DataType.FLOAT, b2.shape()).muli(0.1));
+    }
     x = Nd4j.randn(DataType.FLOAT, batch, length, width);
     dy = Nd4j.randn(DataType.FLOAT, batch, length, width).muli(1e-3);
   }
 
   @Override
   public double run() {
-    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    Map<String, INDArray> r = step();
+    INDArray y = r.get("y");
+    INDArray dx = r.get("dx");
+    if (masked) { //                                      the masked oracle returns rows [N, C], the layer [B, T, C]
+      return y.getDouble(0, 0) + dx.getDouble((long) batch * length - 1, width - 1);
+    }
+    return y.getDouble(0, 0, 0) + dx.getDouble(batch - 1, length - 1, width - 1);
+  }
+
+  /** The timed work: y, dx and the parameter gradients (the masked oracle's: the experts' only). */
+  Map<String, INDArray> step() {
     if (!masked) {
-      layer.setInput(x, mgr);
-      INDArray y = layer.activate(true, mgr);
-      INDArray dx = layer.backpropGradient(dy, mgr).getSecond();
-      return y.getDouble(0, 0, 0) + dx.getDouble(batch - 1, length - 1, width - 1);
+      return SingleLayer.trainingStep(layer, x, dy);
     }
     int n = batch * length;
     INDArray rows = x.reshape('c', n, width);
@@ -74,15 +93,33 @@ public final class MoeCase implements BenchCase {
     java.util.Arrays.fill(real, true);
     Routing r = TopKRouter.route(p, p, real, experts, topK, Integer.MAX_VALUE, Overflow.DROP, true);
     MaskedMixtureOracle oracle = new MaskedMixtureOracle(conf, layer.paramTable());
-    INDArray y = oracle.forward(rows, MaskedMixtureOracle.gateMatrix(r, DataType.FLOAT), null);
-    Map<String, INDArray> grads = new HashMap<>();
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    out.put("y", oracle.forward(rows, MaskedMixtureOracle.gateMatrix(r, DataType.FLOAT), null));
+    Map<String, INDArray> grads = new LinkedHashMap<>();
     for (int i = 0; i < experts; i++) {
       for (String key : new String[] {MoeFfn.W1, MoeFfn.B1, MoeFfn.W2, MoeFfn.B2}) {
         grads.put(MoeFfn.expertKey(i, key), layer.getParam(MoeFfn.expertKey(i, key)).like());
       }
     }
-    INDArray dx = oracle.backward(dy.reshape('c', n, width), grads);
-    return y.getDouble(0, 0) + dx.getDouble(n - 1, width - 1);
+    out.put("dx", oracle.backward(dy.reshape('c', n, width), grads));
+    grads.forEach((key, g) -> out.put("d" + key, g));
+    maskedRouting = r;
+    return out;
+  }
+
+  /** The last step by {@link MoeReference}, on the same inputs and parameters, routed as that step was. */
+  Map<String, INDArray> reference() {
+    long n = (long) batch * length;
+    Routing routing = masked ? maskedRouting : ((MoeFfnLayer) layer).lastRouting();
+    return MoeReference.step(conf, layer.paramTable(), x.reshape('c', n, width), dy.reshape('c', n, width),
+        routing.choiceExpert(), !masked);
+  }
+
+  @Override
+  public ReferenceCheck checkReference() {
+    Map<String, INDArray> ran = step();
+    return ReferenceCheck.compare(masked ? AGAINST + ", gates held fixed" : AGAINST,
+        ReferenceCheck.FLOAT32_TOLERANCE, ran, reference());
   }
 
   @Override
