@@ -55,4 +55,26 @@ class AttentionProperties {
       }
     }
   }
+
+  /** The causal bias is kept between forwards and rebuilt when T changes: one layer over T = 9, 4, 9 still blocks. */
+  @Property(tries = 10, seed = "20261204")
+  void causalMaskingHoldsWhenTheLengthChangesBetweenCalls(@ForAll @IntRange(min = 2, max = 9) int shorter,
+      @ForAll long seed) {
+    Random rng = new Random(seed);
+    ComputationGraph net = TestNets.singleLayer(TestNets.gradientCheckBase(seed), new CausalSelfAttention.Builder()
+        .nHeads(2).causal(true).dataFormat(RNNFormat.NWC).build(), 4, 9, 3);
+    CausalSelfAttentionLayer layer = (CausalSelfAttentionLayer) net.getLayer("layer");
+    for (int t : new int[] {9, shorter, 9, shorter}) {
+      layer.setMaskArray(null);
+      layer.activate(TestNets.randomSequence(rng, RNNFormat.NWC, 2, 4, t).castTo(DataType.DOUBLE), false,
+          LayerWorkspaceMgr.noWorkspaces());
+      INDArray w = layer.attentionWeights(); // [B, nh, T, T]
+      for (int q = 0; q < t; q++) {
+        for (int k = q + 1; k < t; k++) {
+          assertEquals(0.0, w.getDouble(1, 1, q, k), 0.0, "T = " + t + ": query " + q + " sees key " + k);
+        }
+        assertTrue(w.getDouble(1, 1, q, q) > 0, "T = " + t + ": query " + q + " sees itself");
+      }
+    }
+  }
 }

@@ -106,6 +106,7 @@ final class CompareCommand implements Callable<Integer> {
       if (chosen.contains(arm)) {
         throw new IllegalArgumentException("--arms lists " + arm.label() + " twice");
       }
+      arm.factory(base, settings).create(0, base.width()); // an arm's bad sizes are refused before any work
       chosen.add(arm);
     }
     List<Long> seedList = new ArrayList<>();

@@ -114,4 +114,17 @@ class HarnessFailureTest {
     assertEquals(1, msg.lines().count(), msg);
     assertTrue(msg.startsWith("np-eval: error: --out = " + out + " cannot be written: "), msg);
   }
+
+  @Test
+  void sizesThatDoNotDivideAreRefusedNotTruncated() {
+    Path out = dir.resolve("out");
+    StringWriter err = new StringWriter();
+    assertEquals(2, run(err, List.of(SMALL), "--hidden", "130", "--top-k", "4", "--out", out.toString()));
+    assertTrue(err.toString().contains("--hidden = 130 is not divisible by --top-k = 4"), err.toString());
+    err = new StringWriter();
+    assertEquals(2, run(err, List.of(SMALL), "--hidden", "132", "--top-k", "2", "--experts", "8", "--arms", "np",
+        "--out", out.toString()));
+    assertTrue(err.toString().contains("--hidden = 132 is not divisible by --experts = 8"), err.toString());
+    assertFalse(Files.exists(out), "refused before anything is written");
+  }
 }

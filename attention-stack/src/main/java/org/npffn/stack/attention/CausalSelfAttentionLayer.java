@@ -26,6 +26,9 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
   /** Added to blocked scores; large enough that exp() gives exactly 0 in float32 and float64. */
   private static final double BLOCKED = -1e9;
 
+  /** The causal-bias buffer as last filled: the same array while T and the data type stay. */
+  private INDArray filledCausalBias;
+
   public CausalSelfAttentionLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
   }
@@ -184,15 +187,22 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
     qkv5.get(all(), all(), point(which), all(), all()).assign(h.reshape('c', b, nh, t, hs).permute(0, 2, 1, 3));
   }
 
-  /** 0 on and below the diagonal, BLOCKED above it: [1, 1, T, T]. */
+  /**
+   * 0 on and below the diagonal, BLOCKED above it: [1, 1, T, T]. Filled when its buffer is (re)allocated, i.e.
+   * once per T and data type, not on every forward.
+   */
   private INDArray causalBias(DataType dt, long t) {
     INDArray bias = buffers.get("causal", dt, 1, 1, t, t);
+    if (bias == filledCausalBias) {
+      return bias;
+    }
     double[] v = new double[(int) (t * t)];
     for (int i = 0; i < t; i++) {
       for (int j = i + 1; j < t; j++) {
         v[(int) (i * t + j)] = BLOCKED;
       }
     }
-    return bias.assign(Nd4j.create(v, new long[] {1, 1, t, t}, DataType.DOUBLE));
+    filledCausalBias = bias.assign(Nd4j.create(v, new long[] {1, 1, t, t}, DataType.DOUBLE));
+    return bias;
   }
 }

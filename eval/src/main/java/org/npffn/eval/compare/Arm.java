@@ -52,6 +52,15 @@ public enum Arm {
   /** The FFN factory of this arm for stack config {@code c} and FFN knobs {@code s}. */
   public FfnFactory factory(TrainConfig c, FfnSettings s) {
     long h = c.hidden();
+    // k·d_e = h is the FLOP match; a remainder would silently give the MoE arms fewer active units than dense
+    if (h % s.topK() != 0) {
+      throw new IllegalArgumentException("--hidden = " + h + " is not divisible by --top-k = " + s.topK()
+          + ": the MoE arms' experts have h/k hidden units each; choose h and k so that k divides h");
+    }
+    if (isNp() && h % s.experts() != 0) {
+      throw new IllegalArgumentException("--hidden = " + h + " is not divisible by --experts = " + s.experts()
+          + ": the NP arm splits its h hidden units into M = E groups of equal size");
+    }
     long expertHidden = h / s.topK();
     return switch (this) {
       case DENSE -> (block, d) -> new DenseFfn.Builder().hidden(h).activation(s.activation()).build();
