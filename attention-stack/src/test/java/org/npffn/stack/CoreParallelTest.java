@@ -52,25 +52,42 @@ class CoreParallelTest {
     assertEquals(x.mmul(w), out);
   }
 
+  /**
+   * Runs {@code body} with BLAS on two threads, restoring the count after. Surefire sets OMP_NUM_THREADS=1, so
+   * BLAS starts on one thread, the value the parts set: without this a lost restore could not be seen.
+   */
+  private static void withTwoBlasThreads(Runnable body) {
+    int original = Nd4j.factory().blas().getMaxThreads();
+    Nd4j.factory().blas().setMaxThreads(2);
+    try {
+      assertEquals(2, Nd4j.factory().blas().getMaxThreads(), "BLAS refused a second thread");
+      body.run();
+    } finally {
+      Nd4j.factory().blas().setMaxThreads(original);
+    }
+  }
+
   @Test
   void restoresTheBlasThreadCount() {
-    int before = Nd4j.factory().blas().getMaxThreads();
-    new CoreParallel(2).run(4, p -> assertEquals(1, Nd4j.factory().blas().getMaxThreads()));
-    assertEquals(before, Nd4j.factory().blas().getMaxThreads());
+    withTwoBlasThreads(() -> {
+      new CoreParallel(2).run(4, p -> assertEquals(1, Nd4j.factory().blas().getMaxThreads()));
+      assertEquals(2, Nd4j.factory().blas().getMaxThreads());
+    });
   }
 
   @Test
   void rethrowsAPartsFailureAfterEveryClaimedPartHasFinished() {
     IllegalStateException boom = new IllegalStateException("part 3 failed");
-    int before = Nd4j.factory().blas().getMaxThreads();
-    IllegalStateException thrown = assertThrows(IllegalStateException.class,
-        () -> new CoreParallel(2).run(8, p -> {
-          if (p == 3) {
-            throw boom;
-          }
-        }));
-    assertSame(boom, thrown);
-    assertEquals(before, Nd4j.factory().blas().getMaxThreads());
+    withTwoBlasThreads(() -> {
+      IllegalStateException thrown = assertThrows(IllegalStateException.class,
+          () -> new CoreParallel(2).run(8, p -> {
+            if (p == 3) {
+              throw boom;
+            }
+          }));
+      assertSame(boom, thrown);
+      assertEquals(2, Nd4j.factory().blas().getMaxThreads(), "restored after a failure too");
+    });
   }
 
   @Test

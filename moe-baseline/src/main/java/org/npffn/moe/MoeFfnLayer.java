@@ -32,10 +32,10 @@ import org.npffn.stack.layers.SequenceRows;
  * is a row range of a buffer sized for k·N slots. The backward runs the same steps in reverse.
  */
 public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting, UnitOutputs {
-  /** The router state of the last forward pass, for the backward. */
   /** Row blocks below this size are not worth a hand-off between cores. */
   private static final long MIN_BLOCK_ROWS = 512;
   private final CoreParallel cores = CoreParallel.fromSystemProperty();
+  /** The router state of the last forward pass, for the backward. */
   private RouterState router;
   private Routing routing;
   private double regularizationScore;
@@ -386,7 +386,10 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     return choiceGrad;
   }
 
-  /** dL/dlogits [N·E] from the gate gradients, the aux loss and the z-loss. */
+  /**
+   * dL/dH [N·E] from the gate gradients and the aux loss, H being the logits the gates read (noisy in a noisy
+   * training pass). The z-loss reads the clean logits instead: {@link #routerBackward} adds its term.
+   */
   private double[] routerLogitGrad(double[] choiceGrad) {
     MoeFfn c = layerConf();
     int n = routing.tokens();
@@ -446,18 +449,26 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
         }
       }
     }
-    if (c.getZLossWeight() > 0) {
-      BalanceLosses.addZLossGrad(c.getZLossWeight(), router.logits(), router.z(), router.real(), e, dh);
-    }
     return dh;
   }
 
-  /** Logit gradient [N·E] into the router (and noise) weight gradients, and the router's term of dx (written). */
-  private void routerBackward(INDArray x, double[] dLogits, Map<String, INDArray> gradViews, INDArray dx) {
+  /**
+   * dL/dH [N·E] into the router (and noise) weight gradients, and the router's term of dx (written).
+   *
+   * <p>Forward was H = logits + ε·softplus(x Wn) (Shazeer et al. 2017, eq. 4; H = logits without noise); the
+   * gates and the aux loss read H, the z-loss (Zoph et al. 2022, eq. 5) reads z_t = logsumexp(logits_t) of the
+   * clean logits. So dlogits = dH + dzloss/dlogits, and x Wn gets dH alone: the z-loss has no path to Wn.
+   */
+  private void routerBackward(INDArray x, double[] dH, Map<String, INDArray> gradViews, INDArray dx) {
     MoeFfn c = layerConf();
     int n = routing.tokens();
     int e = c.getNExperts();
     DataType dt = x.dataType();
+    double[] dLogits = dH;
+    if (c.getZLossWeight() > 0) {
+      dLogits = dH.clone();
+      BalanceLosses.addZLossGrad(c.getZLossWeight(), router.logits(), router.z(), router.real(), e, dLogits);
+    }
     INDArray dl = Nd4j.create(dLogits, new long[] {n, e}, dt);
     if (c.getRouterRank() == 0) {
       // forward was logits = x Wr: dWr = x^T dl, dx = dl Wr^T
@@ -480,7 +491,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
         // forward was H = logits + ε·softplus(x Wn): d(x Wn) = dH ⊙ ε ⊙ σ(x Wn)
         double[] dnz = new double[n * e];
         for (int i = 0; i < dnz.length; i++) {
-          dnz[i] = dLogits[i] * router.noise()[i] * sigmoid(router.noiseLogits()[i]);
+          dnz[i] = dH[i] * router.noise()[i] * sigmoid(router.noiseLogits()[i]);
         }
         INDArray dn = Nd4j.create(dnz, new long[] {n, e}, dt);
         Nd4j.gemm(x, dn, gNoise, true, false, 1.0, 0.0);

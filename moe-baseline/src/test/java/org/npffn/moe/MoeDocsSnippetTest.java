@@ -54,7 +54,13 @@ class MoeDocsSnippetTest {
     UsageSnapshot last = history.get(2);
     assertEquals(4 * 32, last.tokens());
     assertEquals(8, last.units());
-    assertTrue(last.maxVio() >= 0 && last.loadCv() >= 0 && Double.isFinite(last.scalar("router_z")));
+    // the snapshot's own bookkeeping: each of the k·N choices is kept or dropped, no expert holds more than
+    // its capacity ⌈1.25·k·N/E⌉ = 40, and P_i, a mean of softmax probabilities, sums to 1 over the experts
+    double[] load = last.load();
+    assertEquals(2 * 4 * 32, java.util.Arrays.stream(load).sum() + last.droppedSlots(), 1e-9, "kept + dropped");
+    assertTrue(java.util.Arrays.stream(load).max().orElseThrow() <= 40, java.util.Arrays.toString(load));
+    assertEquals(1.0, java.util.Arrays.stream(last.meanGate()).sum(), 1e-9, "Σ_i P_i");
+    assertTrue(Double.isFinite(last.scalar("router_z")));
   }
 
   @Test

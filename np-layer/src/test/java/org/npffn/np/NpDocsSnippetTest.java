@@ -63,7 +63,11 @@ class NpDocsSnippetTest {
     net.output(ids);
     UsageSnapshot top2 = layer.lastUsage().orElseThrow();
     assertEquals(2.0 * 4 * 32, java.util.Arrays.stream(top2.load()).sum(), 1e-9);
-    assertTrue(top2.maxVio() >= 0 && top2.loadCv() >= 0);
+    // loads count tokens (not summed α), and a token takes a group at most once
+    for (double l : top2.load()) {
+      assertTrue(l == Math.rint(l) && l <= 4 * 32, top2.toString());
+    }
+    assertEquals(1.0, java.util.Arrays.stream(top2.meanGate()).sum(), 1e-9, "p̄ = mean_t α_t sums to 1");
   }
 
   @Test

@@ -144,11 +144,23 @@ class NpProperties {
     INDArray sparse = NpNets.forward(layer, x, mask, false);
     assertTrue(dense.equalsWithEps(sparse, 1e-10), "k = M through the per-group dispatch");
     assertEquals(3 * t - (masked ? 6 : 0) , layer.lastUsage().orElseThrow().tokens());
-    layer.setInferenceTopK(1, true);
-    INDArray top1 = NpNets.forward(layer, x, mask, false);
+    // top-1 against the groups' own outputs: with the selector's output factor at zero every scale is 1
+    // (M·1/M, or 1 + tanh 0), so every token keeps group 0 (ties go to the lower index) with gate 1, or the
+    // token's total scale M when renormalised (b_down made non-zero, so a lost or doubled bias shows)
+    layer.getParam(gating == GroupGating.SOFTMAX ? NpFfn.A_OUT : NpFfn.FILM).assign(0);
+    layer.getParam(NpFfn.B_DOWN).assign(TestNets.randomSequence(rng, RNNFormat.NWC, 1, C, 1).reshape(1, C));
+    layer.setInferenceTopK(0, renormalise);
+    NpNets.forward(layer, x, mask, false);
+    INDArray expected = layer.unitOutput(0).muli(renormalise ? 4 : 1).addiRowVector(layer.getParam(NpFfn.B_DOWN));
+    if (mask != null) {
+      expected.muliColumnVector(mask.reshape('c', 3L * t, 1));
+    }
+    layer.setInferenceTopK(1, renormalise);
+    INDArray top1 = NpNets.forward(layer, x, mask, false).dup().reshape('c', 3L * t, C); //              [N, C]
     double[] load = layer.lastUsage().orElseThrow().load();
     assertEquals(3 * t - (masked ? 6 : 0), java.util.Arrays.stream(load).sum(), 1e-9, "one group per token");
-    assertTrue(!top1.equalsWithEps(dense, 1e-6) || gating == GroupGating.FILM, "top-1 changes the function");
+    assertEquals(3 * t - (masked ? 6 : 0), load[0], 1e-9, "the tie goes to group 0");
+    assertTrue(expected.equalsWithEps(top1, 1e-10), "top-1 is b_down + gate · group 0's output");
   }
 
   @Property(tries = 6, seed = "20261124")
