@@ -9,12 +9,9 @@ import java.util.Map;
 /**
  * One colour per arm, the same in every table and chart of the report: the page's tables take it from here
  * and report.js reads the same map from the page. Known arms have fixed colours, so dense is blue in every
- * report whatever arms ran; red is kept for diverged and failed runs.
+ * report whatever arms ran. Red (#c00000 in report.css and chart-kit.js) is kept for diverged and failed runs.
  */
 final class ArmColours {
-  /** The colour of diverged and failed runs; no arm has it. */
-  static final String NOT_OK = "#c00000";
-
   private static final Map<String, String> FIXED = Map.of("dense", "#4e79a7", "moe-aux", "#f28e2b",
       "moe-lossfree", "#b07aa1", "np", "#59a14f", "dense-wide", "#76b7b2", "np-wide", "#edc948");
   // for labels this version does not know (a results file from a later one)

@@ -115,6 +115,7 @@ public final class ReportPage {
         .append("</script>\n<script id=\"arm-colours\" type=\"application/json\">")
         .append(scriptSafe(JSON.valueToTree(colours.asMap()).toString())).append("</script>\n<script>")
         .append(scriptSafe(classpath(ECHARTS))).append("</script>\n<script>")
+        .append(resource("chart-kit.js")).append("</script>\n<script>")
         .append(resource("report.js")).append("</script>\n</body></html>\n");
     return h.toString();
   }
