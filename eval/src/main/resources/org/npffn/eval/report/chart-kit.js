@@ -59,9 +59,10 @@ const ChartKit = (function () {
       axisLabel: {formatter: v => fmt(v, d)}}, extra);
   }
 
-  function none(container, text) {
+  // A note in place of a chart; notOk: it names runs that diverged or failed, so it is red like them.
+  function none(container, text, notOk) {
     const p = document.createElement('p');
-    p.className = 'none';
+    p.className = notOk ? 'none not-ok' : 'none';
     p.textContent = text;
     container.appendChild(p);
   }

@@ -33,7 +33,7 @@
     }
     const pct = answer.map(p => p.difference_percent);
     const range = paddedRange([0].concat(...pct.map(i => [i.mean, i.low, i.high])));
-        const labels = answer.map(p => p.arm + ' vs ' + p.reference + ' (' + p.seeds.length + ' seeds)');
+    const labels = answer.map(p => p.arm + ' vs ' + p.reference + ' (' + p.seeds.length + ' seeds)');
     chart(section('chart-answer'), 'Paired difference in test bits per byte, % of the reference (left of 0: the '
       + 'first arm is better)', {
       grid: {left: 230, right: 40, top: 20, bottom: 50},
@@ -59,7 +59,7 @@
     const seedValues = rows.map(a => okRuns.filter(r => r.arm === a.arm).map(pick).filter(finite));
     const all = [].concat(...rows.map((a, i) => [a[key].mean, a[key].low, a[key].high].concat(seedValues[i])));
     const range = paddedRange(all);
-        const crosses = [];
+    const crosses = [];
     rows.forEach((a, i) => notOkRuns.filter(r => r.arm === a.arm).forEach((r, j) => crosses.push({
       name: a.arm, value: [i, range[1]], symbolOffset: [14 * j - 7 * (a.failed - 1), 10], run: notOkLabel(r)})));
     const whiskerEnds = rows.map(a => [a[key].low, a[key].high]).flat().filter(finite);
@@ -106,7 +106,7 @@
       itemStyle: {color: NOT_OK}, data: crosses, z: 10,
       tooltip: {trigger: 'item', formatter: p => p.data.run}});
     const steps = data.config.training.steps;
-        chart(container, title, {
+    chart(container, title, {
       grid: {left: 60, right: 20, bottom: 40},
       legend: legendOf(arms.concat(crosses.length > 0 ? ['diverged or failed'] : [])),
       xAxis: {type: 'value', name: 'step', nameLocation: 'middle', nameGap: 25, min: 0, max: steps},
@@ -133,11 +133,11 @@
       data: meanOver(okRuns.filter(r => r.arm === arm), r => r.loss_by_position).map((v, t) => [t, v])}));
     if (series.length === 0) {
       none(section('chart-position'), 'no ok run: nothing to draw (not ok: ' + notOkRuns.map(notOkLabel).join(', ')
-        + ')');
+        + ')', true);
       return;
     }
     const range = paddedRange([].concat(...series.map(s => s.data.map(p => p[1]))));
-        chart(section('chart-position'), 'Test loss at each position t of a window of T = ' + T
+    chart(section('chart-position'), 'Test loss at each position t of a window of T = ' + T
       + ' bytes (mean over ok seeds)', {
       grid: {left: 60, right: 30, bottom: 40},
       legend: legendOf(series.map(s => s.name)),
@@ -152,7 +152,7 @@
     const drawn = npRuns.filter(r => r.status === 'ok');
     if (drawn.length === 0) {
       none(section('chart-topk'), npRuns.length === 0 ? 'no NP arm in this run'
-        : 'no ok NP run (not ok: ' + npRuns.map(notOkLabel).join(', ') + ')');
+        : 'no ok NP run (not ok: ' + npRuns.map(notOkLabel).join(', ') + ')', npRuns.length > 0);
       return;
     }
     const series = [];
@@ -165,7 +165,7 @@
           .sort((a, b) => a[0] - b[0])});
     }));
     const range = paddedRange([].concat(...series.map(s => s.data.map(p => p[1]))));
-        const maxK = Math.max(...drawn.map(r => Math.max(...r.top_k.map(q => q.k))));
+    const maxK = Math.max(...drawn.map(r => Math.max(...r.top_k.map(q => q.k))));
     chart(section('chart-topk'), 'NP test perplexity keeping only the top-k groups (each ok seed)', {
       grid: {left: 60, right: 30, bottom: 40},
       legend: legendOf([...new Set(series.map(s => s.name))]),
@@ -193,8 +193,8 @@
     if (series.length === 0) {
       return false;
     }
-    const range = paddedRange([0].concat(...series.map(s => s.data.map(p => p[1]))));
-        chart(container, title, {
+    const range = paddedRange([0].concat(...series.map(s => s.data.map(p => p[1]))), 0);
+    chart(container, title, {
       grid: {left: 60, right: 20, bottom: 40},
       legend: legendOf([...new Set(series.map(s => s.name))]),
       xAxis: {type: 'value', name: 'training step', nameLocation: 'middle', nameGap: 25, min: 0,
