@@ -116,6 +116,15 @@ class ReportPageTest {
   }
 
   @Test
+  void aResultsFileWithoutAnAnswerStillRendersOne(@TempDir Path dir) throws Exception {
+    ObjectNode doc = (ObjectNode) json();
+    doc.remove("answer");
+    new ObjectMapper().writeValue(dir.resolve("results.json").toFile(), doc);
+    ReportPage.writeReport(dir);
+    assertTrue(Files.readString(dir.resolve("report.html")).contains("np is 3.1% below dense"));
+  }
+
+  @Test
   void divergedRunsAreRedInTheTablesAndListedWithStepAndReason() {
     String html = page();
     String runs = between(html, "<table class=\"runs\">", "</table>");
