@@ -28,6 +28,8 @@ import org.npffn.eval.results.CompareResults.CorpusInfo;
 import org.npffn.eval.results.CompareResults.SplitPart;
 import org.npffn.eval.results.ResultsJson;
 import org.npffn.eval.results.RunResult;
+import org.npffn.eval.results.StatedAnswer;
+import org.npffn.eval.train.DivergenceRule;
 import org.npffn.eval.train.TrainConfig;
 import org.npffn.eval.train.TrainingLoop;
 import picocli.CommandLine.Command;
@@ -168,7 +170,7 @@ final class CompareCommand implements Callable<Integer> {
         seedList, new CorpusInfo(corpus.source(), CorpusSplit.RULE, parts, testLanguages.counts()),
         "AdamW built as Adam + WeightDecay(coefficient, applyLR = true) on weight matrices; warm-up then cosine to "
             + "a tenth of the peak; DL4J's per-layer L2 gradient clip (ClipL2PerLayer)",
-        ArmSummaries.of(runs), runs);
+        DivergenceRule.describe(), StatedAnswer.of(runs), ArmSummaries.of(runs), runs);
     AtomicFiles.replace(out.resolve("results.json"), f -> ResultsJson.mapper().writeValue(f.toFile(), results));
     ResultTables.write(results, out);
     ReportPage.writeReport(out);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.npffn.eval.compare.ResultTables;
 import org.npffn.eval.report.ResultsSchema;
+import org.npffn.eval.results.CompareResults;
 
 /** End to end: compare --preset smoke trains all four arms and writes strict JSON, CSVs and the summary. */
 class CompareSmokeTest {
@@ -25,7 +26,7 @@ class CompareSmokeTest {
   void smokeCompareWritesEveryArmWithFinitePerplexity() throws Exception {
     assertEquals(0, NpEval.run("compare", "--preset", "smoke", "--steps", "30", "--seeds", "1", "--out", dir.toString()));
     JsonNode doc = new ObjectMapper().readTree(dir.resolve("results.json").toFile()); // strict: no NaN tokens
-    assertEquals(1, doc.get("schema_version").asInt());
+    assertEquals(CompareResults.SCHEMA_VERSION, doc.get("schema_version").asInt());
     JsonNode runs = doc.get("runs");
     List<String> names = List.of("dense", "moe-aux", "moe-lossfree", "np");
     assertEquals(4, runs.size());

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.npffn.eval.io.CsvTable;
 import org.npffn.eval.results.CompareResults;
 import org.npffn.eval.results.CompareResults.ArmSummary;
+import org.npffn.eval.results.Interval;
 import org.npffn.eval.results.LayerResult;
 import org.npffn.eval.results.LayerResult.TrainingUsage;
+import org.npffn.eval.results.PairedDifference;
 import org.npffn.eval.results.RunResult;
 
 /** One CSV per metric beside results.json (columns in docs/report.md). */
@@ -16,13 +19,23 @@ public final class ResultTables {
   private ResultTables() {}
 
   public static void write(CompareResults results, Path dir) throws IOException {
-    CsvTable summary = new CsvTable("arm", "runs", "failed", "parameters", "active_parameters", "ffn_flops_per_token",
+    CsvTable summary = new CsvTable("arm", "runs", "failed", "diverged", "parameters", "active_parameters", "ffn_flops_per_token",
         "test_perplexity", "test_perplexity_low", "test_perplexity_high", "validation_perplexity",
         "test_bits_per_byte", "tokens_per_second");
     for (ArmSummary a : results.summary()) {
-      summary.row(a.arm(), a.runs(), a.failed(), a.parameters(), a.activeParameters(), a.ffnFlopsPerToken(),
+      summary.row(a.arm(), a.runs(), a.failed(), a.diverged(), a.parameters(), a.activeParameters(), a.ffnFlopsPerToken(),
           a.testPerplexity().mean(), a.testPerplexity().low(), a.testPerplexity().high(),
           a.validationPerplexity().mean(), a.testBitsPerByte().mean(), a.tokensPerSecond().mean());
+    }
+    CsvTable answer = new CsvTable("question", "arm", "reference", "seeds", "n", "reference_bits_per_byte",
+        "difference_bits_per_byte", "difference_bits_per_byte_low", "difference_bits_per_byte_high",
+        "difference_percent", "difference_percent_low", "difference_percent_high", "excludes_zero", "sentence");
+    for (PairedDifference p : results.answer()) {
+      Interval bpb = p.differenceBitsPerByte();
+      Interval pct = p.differencePercent();
+      answer.row(p.question(), p.arm(), p.reference(), p.seeds().stream().map(String::valueOf)
+          .collect(Collectors.joining(" ")), bpb.n(), p.referenceBitsPerByte(), bpb.mean(), bpb.low(), bpb.high(),
+          pct.mean(), pct.low(), pct.high(), p.excludesZero(), p.sentence());
     }
     CsvTable perplexity = new CsvTable("arm", "seed", "status", "validation_perplexity", "test_perplexity",
         "test_bits_per_byte", "parameters", "active_parameters", "ffn_flops_per_token", "tokens_per_second",
@@ -71,6 +84,7 @@ public final class ResultTables {
       }
     }
     summary.writeTo(dir.resolve("summary.csv"));
+    answer.writeTo(dir.resolve("answer.csv"));
     perplexity.writeTo(dir.resolve("perplexity.csv"));
     curve.writeTo(dir.resolve("training_curve.csv"));
     validation.writeTo(dir.resolve("validation_curve.csv"));
@@ -83,7 +97,7 @@ public final class ResultTables {
   }
 
   /** The CSV files this writes, for docs and tests. */
-  public static final List<String> FILES = List.of("summary.csv", "perplexity.csv", "training_curve.csv",
+  public static final List<String> FILES = List.of("summary.csv", "answer.csv", "perplexity.csv", "training_curve.csv",
       "validation_curve.csv", "loss_by_position.csv", "np_topk.csv", "balance.csv", "balance_over_training.csv",
       "load_over_training.csv", "language_usage.csv");
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.html.HtmlEscapers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.npffn.eval.io.AtomicFiles;
+import org.npffn.eval.results.CompareResults;
+import org.npffn.eval.results.Decimals;
+import org.npffn.eval.results.PairedDifference;
+import org.npffn.eval.results.ResultsJson;
+import org.npffn.eval.results.StatedAnswer;
 
 /**
  * report.html: one self-contained page (ECharts' JS and the results inlined, nothing fetched) rendered from a
@@ -48,6 +54,11 @@ public final class ReportPage {
     if (results == null || !results.isObject()) {
       throw new IllegalArgumentException(file + " is not a JSON object");
     }
+    JsonNode version = results.get("schema_version");
+    if (version == null || version.asInt() != CompareResults.SCHEMA_VERSION) {
+      throw new IllegalArgumentException(file + " has schema_version " + version + "; this np-eval reads version "
+          + CompareResults.SCHEMA_VERSION + " (docs/report.md): run the compare again with this version");
+    }
     List<String> problems = new ResultsSchema().problems(results);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(file + " does not match the results schema (docs/report.md): "
@@ -58,8 +69,17 @@ public final class ReportPage {
     return AtomicFiles.replace(dir.resolve("report.html"), f -> Files.writeString(f, html));
   }
 
-  /** The page for a results document that matches the schema. */
+  /**
+   * The page for a results document that matches the schema. The stated answer is computed again from the
+   * runs ({@link StatedAnswer}), so a page rendered from an edited or merged results.json states what its runs
+   * say; the charts read the same recomputed answer.
+   */
   public static String render(JsonNode r) {
+    CompareResults typed = typed(r);
+    List<PairedDifference> answer = StatedAnswer.of(typed.runs());
+    ArmColours colours = new ArmColours(typed.summary().stream().map(CompareResults.ArmSummary::arm).toList());
+    ObjectNode inlined = r.deepCopy();
+    inlined.set("answer", ResultsJson.mapper().valueToTree(answer));
     StringBuilder h = new StringBuilder(1 << 20);
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -69,66 +89,43 @@ public final class ReportPage {
         .append(esc(r.get("date").asText())).append(" · <code>np-eval ").append(esc(r.get("command").asText()))
         .append("</code> · preset <b>").append(esc(r.get("preset").asText())).append("</b> · seeds ")
         .append(esc(r.get("seeds").toString())).append("</p>\n");
-    summaryTable(h, r);
-    failedRuns(h, r);
-    h.append("<h2>Perplexity</h2>\n<div class=\"row\"><div id=\"chart-test-ppl\" class=\"cell\"></div>")
-        .append("<div id=\"chart-val-ppl\" class=\"cell\"></div></div>\n")
-        .append("<h2>Training</h2>\n<div id=\"chart-curves\" class=\"row\"></div>\n")
+    AnswerSection.render(h, answer, r);
+    RunsSection.summary(h, typed, colours);
+    RunsSection.notOk(h, typed);
+    h.append("<h2>Perplexity and bits per byte</h2>\n<p class=\"note\">Large dot: mean over the ok seeds, with "
+            + "its 95% interval as whiskers (3 or more seeds); small rings: the single seeds; a red cross on an "
+            + "arm's axis label: its diverged or failed runs. The axis is fitted to the whiskers, not to zero: "
+            + "read the numbers, not the heights.</p>\n")
+        .append("<div class=\"row\"><div id=\"chart-test-bpb\" class=\"cell\"></div>")
+        .append("<div id=\"chart-test-ppl\" class=\"cell\"></div>")
+        .append("<div id=\"chart-val-ppl\" class=\"cell\"></div></div>\n");
+    RunsSection.runs(h, typed, colours);
+    h.append("<h2>Training</h2>\n<div id=\"chart-curves\" class=\"row\"></div>\n")
         .append("<h2>Loss against position</h2>\n<div id=\"chart-position\"></div>\n")
-        .append("<h2>NP at inference top-k</h2>\n<div id=\"chart-topk\"></div>\n").append(shuffledContext(r))
-        .append("<h2>Load balance over training</h2>\n<div id=\"chart-balance\" class=\"row\"></div>\n")
+        .append("<h2>NP at inference top-k</h2>\n<div id=\"chart-topk\"></div>\n").append(shuffledContext(r));
+    BalanceSection.render(h, typed, colours);
+    h.append("<div id=\"chart-balance-test\" class=\"row\"></div>\n")
+        .append("<h2>Balance over training</h2>\n<div id=\"chart-balance\" class=\"row\"></div>\n")
         .append("<h2>Specialisation by language</h2>\n<div id=\"chart-languages\" class=\"row\"></div>\n")
         .append("<h2>Expert similarity</h2>\n<div id=\"chart-similarity\"></div>\n");
     corpus(h, r);
     h.append("<h2>Configuration</h2>\n<pre>").append(esc(pretty(r.get("config")))).append("</pre>\n<p>")
         .append(esc(r.get("optimizer").asText())).append("</p>\n");
-    h.append("<script id=\"results\" type=\"application/json\">").append(scriptSafe(r.toString()))
-        .append("</script>\n<script>").append(scriptSafe(classpath(ECHARTS))).append("</script>\n<script>")
+    h.append("<script id=\"results\" type=\"application/json\">").append(scriptSafe(inlined.toString()))
+        .append("</script>\n<script id=\"arm-colours\" type=\"application/json\">")
+        .append(scriptSafe(JSON.valueToTree(colours.asMap()).toString())).append("</script>\n<script>")
+        .append(scriptSafe(classpath(ECHARTS))).append("</script>\n<script>")
+        .append(resource("chart-kit.js")).append("</script>\n<script>")
         .append(resource("report.js")).append("</script>\n</body></html>\n");
     return h.toString();
   }
 
-  private static void summaryTable(StringBuilder h, JsonNode r) {
-    h.append("<h2>Summary</h2>\n<table class=\"summary\"><thead><tr><th>arm</th><th>runs</th>")
-        .append("<th>validation ppl</th><th>test ppl</th><th>test bits/byte</th><th>parameters</th>")
-        .append("<th>active</th><th>FFN FLOPs/token</th><th>tokens/s</th><th>MaxVio (test, worst layer)</th>")
-        .append("<th>expert similarity</th><th>language MI (bits)</th></tr></thead><tbody>\n");
-    boolean anyInterval = false;
-    for (JsonNode a : r.get("summary")) {
-      String arm = a.get("arm").asText();
-      anyInterval |= a.at("/test_perplexity/n").asInt() >= 3;
-      h.append("<tr><td>").append(esc(arm)).append("</td><td>").append(a.get("runs").asInt())
-          .append(a.get("failed").asInt() > 0 ? " (" + a.get("failed").asInt() + " failed)" : "").append("</td><td>")
-          .append(interval(a.get("validation_perplexity"), 3)).append("</td><td>")
-          .append(interval(a.get("test_perplexity"), 3)).append("</td><td>")
-          .append(interval(a.get("test_bits_per_byte"), 4)).append("</td><td>")
-          .append(String.format("%,d", a.get("parameters").asLong())).append("</td><td>")
-          .append(String.format("%,d", a.get("active_parameters").asLong())).append("</td><td>")
-          .append(String.format("%,d", a.get("ffn_flops_per_token").asLong())).append("</td><td>")
-          .append(number(a.at("/tokens_per_second/mean"), "%,.0f")).append("</td><td>")
-          .append(layerStat(r, arm, "/test/max_vio_global", true)).append("</td><td>")
-          .append(layerStat(r, arm, "/similarity", false)).append("</td><td>")
-          .append(layerStat(r, arm, "/language_mutual_information_bits", false)).append("</td></tr>\n");
-    }
-    h.append("</tbody></table>\n<p class=\"note\">").append(anyInterval
-        ? "Perplexity: mean ± half-width of the 95% Student-t interval over seeds."
-        : "Fewer than 3 seeds: single runs, no intervals (run with --seeds 3 or more).")
-        .append(" MaxVio: global over the test set, the worst layer, mean over seeds. Similarity and language"
-            + " MI: mean over layers and seeds. FLOPs and parameters are shown beside every perplexity so"
-            + " arms are read at matched compute or matched parameters (docs/eval.md).</p>\n");
-  }
-
-  private static void failedRuns(StringBuilder h, JsonNode r) {
-    StringBuilder items = new StringBuilder();
-    for (JsonNode run : r.get("runs")) {
-      if (!"ok".equals(run.get("status").asText())) {
-        items.append("<li><b>").append(esc(run.get("arm").asText())).append(" / seed ").append(run.get("seed"))
-            .append("</b>: ").append(esc(run.get("error").asText())).append(run.get("checkpoint").isNull() ? ""
-                : " Last good checkpoint: <code>" + esc(run.get("checkpoint").asText()) + "</code>").append("</li>\n");
-      }
-    }
-    if (items.length() > 0) {
-      h.append("<h2>Failed runs</h2>\n<ul class=\"failed\">\n").append(items).append("</ul>\n");
+  private static CompareResults typed(JsonNode r) {
+    try {
+      return ResultsJson.mapper().treeToValue(r, CompareResults.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("results.json matches the schema but not this version's records: "
+          + e.getOriginalMessage(), e);
     }
   }
 
@@ -139,7 +136,7 @@ public final class ReportPage {
       JsonNode v = run.get("shuffled_context_loss_increase");
       if (v != null && v.isNumber()) {
         items.append(items.length() > 0 ? "; " : "").append(esc(run.get("arm").asText())).append(" / seed ")
-            .append(run.get("seed")).append(String.format(": %+.4f nats", v.asDouble()));
+            .append(run.get("seed")).append(": ").append(Decimals.signed(v.asDouble(), 4)).append(" nats");
       }
     }
     return items.length() == 0 ? "" : "<p>Test loss with each sequence given the next sequence's context summary r, "
@@ -168,45 +165,6 @@ public final class ReportPage {
           .append(" ").append(e.getValue().asInt()));
       h.append(list).append("</p>\n");
     }
-  }
-
-  private static String interval(JsonNode i, int decimals) {
-    if (i.get("mean").isNull()) {
-      return "–";
-    }
-    String f = "%." + decimals + "f";
-    String mean = String.format(f, i.get("mean").asDouble());
-    return i.get("low").isNull() ? mean
-        : mean + " ± " + String.format(f, (i.get("high").asDouble() - i.get("low").asDouble()) / 2);
-  }
-
-  /** Over the arm's successful runs: the worst layer's value (worst = true) or the mean over layers; averaged. */
-  private static String layerStat(JsonNode r, String arm, String pointer, boolean worst) {
-    double sum = 0;
-    int n = 0;
-    for (JsonNode run : r.get("runs")) {
-      if (!arm.equals(run.get("arm").asText()) || !"ok".equals(run.get("status").asText())) {
-        continue;
-      }
-      double acc = worst ? Double.NEGATIVE_INFINITY : 0;
-      int layers = 0;
-      for (JsonNode l : run.get("layers")) {
-        JsonNode v = l.at(pointer);
-        if (v.isNumber()) {
-          acc = worst ? Math.max(acc, v.asDouble()) : acc + v.asDouble();
-          layers++;
-        }
-      }
-      if (layers > 0) {
-        sum += worst ? acc : acc / layers;
-        n++;
-      }
-    }
-    return n == 0 ? "–" : String.format("%.3f", sum / n);
-  }
-
-  private static String number(JsonNode v, String format) {
-    return v.isNumber() ? String.format(format, v.asDouble()) : "–";
   }
 
   private static String esc(String s) {

@@ -14,13 +14,17 @@ import java.util.Map;
  * @param seeds the seeds every arm ran with
  * @param corpus the text and its split
  * @param optimizer how the optimizer is built
+ * @param divergenceRule when a run counts as diverged, in words
+ * @param answer the paired comparisons the report opens with ({@link StatedAnswer})
  * @param summary one row per arm, over its seeds
  * @param runs one per (arm, seed)
  */
 public record CompareResults(int schemaVersion, String date, String command, String preset, Object config,
-    List<Long> seeds, CorpusInfo corpus, String optimizer, List<ArmSummary> summary, List<RunResult> runs) {
+    List<Long> seeds, CorpusInfo corpus, String optimizer, String divergenceRule, List<PairedDifference> answer,
+    List<ArmSummary> summary, List<RunResult> runs) {
 
-  public static final int SCHEMA_VERSION = 1;
+  /** 2: runs may be "diverged" (diverged_at), summary rows count them, and "answer" and "divergence_rule". */
+  public static final int SCHEMA_VERSION = 2;
 
   /** Where the text came from and how it was split; detected languages of the test documents. */
   public record CorpusInfo(String source, String splitRule, Map<String, SplitPart> split,

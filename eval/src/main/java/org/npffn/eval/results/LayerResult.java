@@ -1,6 +1,7 @@
 package org.npffn.eval.results;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -21,15 +22,31 @@ import java.util.Map;
 public record LayerResult(String layer, int block, String kind, int units, Usage test, List<TrainingUsage> training,
     Double similarity, Map<String, double[]> languageUsage, Double languageMutualInformationBits) {
 
-  /** Global MaxVio over the test set, NaN for a dense layer. */
-  public double maxVioGlobalOrNaN() {
-    return test == null ? Double.NaN : test.maxVioGlobal();
-  }
+  public static final String MOE = "moe";
+  public static final String NP = "np";
 
-  /** Balance statistics over an evaluation pass (definitions in docs/eval.md). */
+  /**
+   * Balance statistics over an evaluation pass (definitions in docs/eval.md). For an NP layer the "load" is
+   * the summed gate weight α: soft usage, not a hard load, so the report reads it through
+   * {@link #softUsageExcess()} and {@link #softUsageCv()} and never as MaxVio.
+   */
   public record Usage(long tokens, double[] load, double[] loadFraction, double[] meanGate, double cv,
       double maxVioGlobal, double maxVioPerBatch, double normalisedEntropy, @JsonProperty("busiest_10pct_share") double busiest10pctShare,
-      double droppedFraction, double effectiveUnits, Map<String, Double> scalars) {}
+      double droppedFraction, double effectiveUnits, Map<String, Double> scalars) {
+
+    /** Soft usage: max_m ᾱ_m / mean_m ᾱ_m − 1 over the mean gate weights ᾱ; 0 when every unit is used alike. */
+    public double softUsageExcess() {
+      double mean = Arrays.stream(meanGate).average().orElse(Double.NaN);
+      return Arrays.stream(meanGate).max().orElse(Double.NaN) / mean - 1;
+    }
+
+    /** Soft usage: population std / mean of the mean gate weights ᾱ. */
+    public double softUsageCv() {
+      double mean = Arrays.stream(meanGate).average().orElse(Double.NaN);
+      double var = Arrays.stream(meanGate).map(g -> (g - mean) * (g - mean)).average().orElse(Double.NaN);
+      return Math.sqrt(var) / mean;
+    }
+  }
 
   /** Balance of the training batch at {@code step}. */
   public record TrainingUsage(int step, double[] loadFraction, double maxVio, double cv) {}

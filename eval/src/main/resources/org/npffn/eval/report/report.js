@@ -1,95 +1,118 @@
-// Draws the charts of report.html from the results.json inlined in the page (schema: docs/report.md).
-// After every chart has rendered, body[data-charts-drawn] holds how many canvases have ink on them and
-// body[data-charts-expected] how many charts were made: the browser test compares the two.
+// Draws the charts of report.html from the results.json inlined in the page (schema: docs/report.md), with
+// ChartKit (chart-kit.js). Every arm has one colour (the map in #arm-colours, the same the tables use); red is
+// kept for runs that diverged or failed, which every chart either marks with a red cross or names under its
+// title.
 (function () {
   'use strict';
+  const {NOT_OK, CROSS, finite, fmt, paddedRange, valueAxis, none, legendOf, chart, whiskers} = ChartKit;
   const data = JSON.parse(document.getElementById('results').textContent);
-  const charts = [];
-  const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
-    '#9c755f', '#bab0ac'];
+  const armColours = JSON.parse(document.getElementById('arm-colours').textContent);
+  // byte-level model: V = 256, and the divergence rule's bound is ln(V) + 1
+  const DIVERGENCE_BOUND = Math.log(256) + 1;
+
+  const colour = arm => armColours[arm] || '#888';
 
   function section(id) {
     return document.getElementById(id);
   }
 
-  function none(container, text) {
-    const p = document.createElement('p');
-    p.className = 'none';
-    p.textContent = text;
-    container.appendChild(p);
-  }
-
-  function chart(container, title, option, height) {
-    const box = document.createElement('div');
-    box.className = 'chart-box';
-    const h = document.createElement('h3');
-    h.textContent = title;
-    const div = document.createElement('div');
-    div.className = 'chart';
-    div.style.height = (height || 320) + 'px';
-    box.appendChild(h);
-    box.appendChild(div);
-    container.appendChild(box);
-    const c = echarts.init(div, null, {renderer: 'canvas'});
-    option.animation = false;
-    option.color = palette;
-    option.tooltip = option.tooltip || {trigger: 'axis'};
-    c.setOption(option);
-    charts.push(c);
-    return c;
-  }
-
   const okRuns = data.runs.filter(r => r.status === 'ok');
+  const notOkRuns = data.runs.filter(r => r.status !== 'ok');
   const arms = data.summary.map(a => a.arm);
-  const runLabel = r => r.arm + ' / seed ' + r.seed;
-  const firstRun = arm => okRuns.find(r => r.arm === arm) || data.runs.find(r => r.arm === arm);
+  const isMoe = arm => arm.startsWith('moe') || data.runs.some(r => r.arm === arm && r.layers.some(l => l.kind === 'moe'));
+  const notOkLabel = r => r.arm + ' / seed ' + r.seed + ' (' + (r.status === 'diverged' && r.diverged_at !== null
+    ? 'diverged at step ' + r.diverged_at : r.status) + ')';
+  const unitName = kind => kind === 'moe' ? 'expert' : 'group';
 
-  // Perplexity with 95% intervals (error bars where there are >= 3 seeds)
-  function perplexityBars(container, key, title) {
-    const rows = data.summary.filter(a => a[key].mean !== null);
-    if (rows.length === 0) {
-      none(container, 'no successful runs');
+  // ---- the answer: paired differences in percent, a dot per comparison with its 95% interval
+  function answerChart() {
+    const answer = data.answer || [];
+    if (!answer.some(p => finite(p.difference_percent.mean))) {
+      none(section('chart-answer'), 'no paired seed in any comparison: nothing to draw');
       return;
     }
-    const errorBars = {
-      type: 'custom', name: '95% interval', data: rows.map((a, i) => [i, a[key].low, a[key].high]),
-      renderItem: function (params, api) {
-        if (api.value(1) === null || isNaN(api.value(1))) {
-          return null;
-        }
-        const lo = api.coord([api.value(0), api.value(1)]);
-        const hi = api.coord([api.value(0), api.value(2)]);
-        const w = api.size([1, 0])[0] * 0.15;
-        const style = {stroke: '#222', lineWidth: 1.5};
-        return {type: 'group', children: [
-          {type: 'line', shape: {x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1]}, style: style},
-          {type: 'line', shape: {x1: lo[0] - w, y1: lo[1], x2: lo[0] + w, y2: lo[1]}, style: style},
-          {type: 'line', shape: {x1: hi[0] - w, y1: hi[1], x2: hi[0] + w, y2: hi[1]}, style: style}]};
-      }, z: 10
-    };
-    const min = Math.min(...rows.map(a => a[key].low !== null ? a[key].low : a[key].mean));
-    chart(container, title, {
-      grid: {left: 60, right: 20, top: 30, bottom: 40},
-      xAxis: {type: 'category', data: rows.map(a => a.arm)},
-      yAxis: {type: 'value', name: 'perplexity', min: Math.floor(min * 0.95 * 10) / 10},
-      series: [{type: 'bar', name: 'mean', data: rows.map(a => a[key].mean),
-        itemStyle: {color: params => palette[params.dataIndex % palette.length]},
-        label: {show: true, position: 'insideTop', formatter: p => p.value.toFixed(3)}}, errorBars]
-    });
+    const pct = answer.map(p => p.difference_percent);
+    const range = paddedRange([0].concat(...pct.map(i => [i.mean, i.low, i.high])));
+    const labels = answer.map(p => p.arm + ' vs ' + p.reference + ' (' + p.seeds.length + ' seeds)');
+    chart(section('chart-answer'), 'Paired difference in test bits per byte, % of the reference (left of 0: the '
+      + 'first arm is better)', {
+      grid: {left: 230, right: 40, top: 20, bottom: 50},
+      xAxis: valueAxis(range, '% difference', {nameLocation: 'middle', nameGap: 28}),
+      yAxis: {type: 'category', data: labels, inverse: true, axisLine: {onZero: false}},
+      tooltip: {trigger: 'item', formatter: p => answer[p.dataIndex] ? answer[p.dataIndex].sentence : ''},
+      series: [
+        {type: 'scatter', name: 'mean', symbolSize: 14,
+          data: answer.map((p, i) => ({name: p.arm, value: [p.difference_percent.mean, i],
+            itemStyle: {color: colour(p.arm)}})),
+          label: {show: true, position: 'top', formatter: p => fmt(p.value[0], 2) + '%'},
+          markLine: {silent: true, symbol: 'none', lineStyle: {color: '#888', type: 'dashed'}, data: [{xAxis: 0}]}},
+        whiskers('95% interval', answer.map((p, i) => [i, p.difference_percent.low, p.difference_percent.high]), true)
+      ]
+    }, 60 + 60 * answer.length, {kind: 'answer', whiskerLow: Math.min(...pct.map(i => i.low).filter(finite)),
+      whiskerHigh: Math.max(...pct.map(i => i.high).filter(finite))});
   }
 
-  function lines(container, title, series, xName, yName) {
-    if (series.length === 0 || series.every(s => s.data.length === 0)) {
+  // ---- a metric per arm as a dot plot: mean dot, 95% whiskers, rings for single seeds, red crosses for
+  // runs that are not ok (at the top edge, where their missing value would be)
+  function dotPlot(container, key, pick, title, unit, d) {
+    const rows = data.summary;
+    const seedValues = rows.map(a => okRuns.filter(r => r.arm === a.arm).map(pick).filter(finite));
+    const all = [].concat(...rows.map((a, i) => [a[key].mean, a[key].low, a[key].high].concat(seedValues[i])));
+    const range = paddedRange(all);
+    const crosses = [];
+    rows.forEach((a, i) => notOkRuns.filter(r => r.arm === a.arm).forEach((r, j) => crosses.push({
+      name: a.arm, value: [i, range[1]], symbolOffset: [14 * j - 7 * (a.failed - 1), 10], run: notOkLabel(r)})));
+    const whiskerEnds = rows.map(a => [a[key].low, a[key].high]).flat().filter(finite);
+    chart(container, title, {
+      grid: {left: 70, right: 20, top: 30, bottom: 60},
+      tooltip: {trigger: 'item', formatter: p => p.data && p.data.run ? p.data.run
+        : (p.seriesName + ': ' + fmt(Array.isArray(p.value) ? p.value[1] : p.value, d))},
+      xAxis: {type: 'category', data: rows.map(a => a.arm), axisLine: {onZero: false}, axisLabel: {interval: 0,
+        formatter: (arm, i) => rows[i].failed > 0 ? arm + '\n{bad|✕ ' + rows[i].failed + ' not ok}' : arm,
+        rich: {bad: {color: NOT_OK, fontWeight: 'bold'}}}},
+      yAxis: valueAxis(range, unit),
+      series: [
+        {type: 'scatter', name: 'mean', symbolSize: 14, z: 10,
+          data: rows.map((a, i) => ({name: a.arm, value: [i, a[key].mean], itemStyle: {color: colour(a.arm)}}))
+            .filter(p => finite(p.value[1])),
+          label: {show: true, position: 'right', formatter: p => fmt(p.value[1], d)}},
+        whiskers('95% interval', rows.map((a, i) => [i, a[key].low, a[key].high]), false),
+        {type: 'scatter', name: 'single seeds', symbol: 'emptyCircle', symbolSize: 8, symbolOffset: [-16, 0],
+          data: [].concat(...seedValues.map((vs, i) => vs.map(v => ({name: rows[i].arm, value: [i, v],
+            itemStyle: {color: colour(rows[i].arm)}}))))},
+        {type: 'scatter', name: 'diverged or failed', symbol: CROSS, symbolSize: 12, itemStyle: {color: NOT_OK},
+          data: crosses}
+      ]
+    }, 320, {kind: 'dots', whiskerLow: whiskerEnds.length ? Math.min(...whiskerEnds) : null,
+      whiskerHigh: whiskerEnds.length ? Math.max(...whiskerEnds) : null, notOkMarked: crosses.length});
+  }
+
+  // ---- curves per run, one colour per arm; runs that are not ok end in a red cross at their last step
+  function curves(container, title, pick, yName) {
+    const series = data.runs.map(r => ({type: 'line', name: r.arm, showSymbol: false, color: colour(r.arm),
+      lineStyle: {color: colour(r.arm), width: r.status === 'ok' ? 1.5 : 1, type: r.status === 'ok' ? 'solid' : 'dashed'},
+      data: pick(r).filter(p => finite(p[1]))}));
+    if (series.every(s => s.data.length === 0) && notOkRuns.length === 0) {
       none(container, 'nothing recorded');
       return;
     }
+    // a diverged run's loss can reach 1e17: the axis stops at the divergence bound
+    const values = [].concat(...series.map(s => s.data.map(p => p[1]))).filter(v => v <= DIVERGENCE_BOUND);
+    const range = paddedRange(values);
+    const last = r => r.diverged_at !== null ? r.diverged_at : Math.max(1, r.steps_done);
+    const crosses = notOkRuns.map(r => ({name: r.arm, value: [last(r), range[1]], symbolOffset: [0, 8],
+      run: notOkLabel(r)}));
+    series.push({type: 'scatter', name: 'diverged or failed', symbol: CROSS, symbolSize: 12,
+      itemStyle: {color: NOT_OK}, data: crosses, z: 10,
+      tooltip: {trigger: 'item', formatter: p => p.data.run}});
+    const steps = data.config.training.steps;
     chart(container, title, {
-      grid: {left: 60, right: 20, top: 40, bottom: 40},
-      legend: {type: 'scroll', top: 0},
-      xAxis: {type: 'value', name: xName, nameLocation: 'middle', nameGap: 25},
-      yAxis: {type: 'value', name: yName, scale: true},
-      series: series.map(s => Object.assign({type: 'line', showSymbol: false}, s))
-    });
+      grid: {left: 60, right: 20, bottom: 40},
+      legend: legendOf(arms.concat(crosses.length > 0 ? ['diverged or failed'] : [])),
+      xAxis: {type: 'value', name: 'step', nameLocation: 'middle', nameGap: 25, min: 0, max: steps},
+      yAxis: valueAxis(range, yName),
+      series: series
+    }, 340, {kind: 'curves', notOkMarked: crosses.length});
   }
 
   function meanOver(runs, pick) {
@@ -98,160 +121,241 @@
       return [];
     }
     return arrays[0].map((_, i) => {
-      const v = arrays.map(a => a[i]).filter(x => x !== null);
+      const v = arrays.map(a => a[i]).filter(finite);
       return v.length === 0 ? null : v.reduce((s, x) => s + x, 0) / v.length;
     });
   }
 
-  function heatmap(container, title, xLabels, yLabels, cells, max, height) {
-    chart(container, title, {
-      tooltip: {position: 'top'},
-      grid: {left: 70, right: 80, top: 10, bottom: 40},
-      xAxis: {type: 'category', data: xLabels},
-      yAxis: {type: 'category', data: yLabels},
-      visualMap: {min: 0, max: max, calculable: true, orient: 'vertical', right: 0, top: 'middle',
-        inRange: {color: ['#f7fbff', '#6baed6', '#08306b']}},
-      series: [{type: 'heatmap', data: cells}]
-    }, height);
-  }
-
-  // ---- perplexity
-  perplexityBars(section('chart-test-ppl'), 'test_perplexity', 'Test perplexity (mean over seeds, 95% interval)');
-  perplexityBars(section('chart-val-ppl'), 'validation_perplexity', 'Validation perplexity');
-
-  // ---- curves
-  lines(section('chart-curves'), 'Training loss (cross-entropy per byte, nats)',
-    data.runs.map(r => ({name: runLabel(r), data: r.training_curve.map(p => [p.step, p.loss])})), 'step', 'nats');
-  lines(section('chart-curves'), 'Validation loss (4 batches, nats)',
-    data.runs.map(r => ({name: runLabel(r), data: r.validation_curve.map(p => [p.step, p.nats])})), 'step',
-    'nats');
-  lines(section('chart-position'), 'Test loss at each position of a window (mean over seeds)',
-    arms.map(arm => ({name: arm, data: meanOver(okRuns.filter(r => r.arm === arm), r => r.loss_by_position)
-      .map((v, t) => [t, v])})), 'position t', 'nats');
-
-  // ---- NP top-k
-  const topK = [];
-  okRuns.filter(r => r.top_k.length > 0).forEach(r => {
-    [true, false].forEach(renorm => {
-      const pts = r.top_k.filter(p => p.renormalised === renorm || p.k === Math.max(...r.top_k.map(q => q.k)))
-        .map(p => [p.k, p.test_perplexity]);
-      topK.push({name: runLabel(r) + (renorm ? ' (renormalised)' : ' (not renormalised)'), data: pts,
-        showSymbol: true});
-    });
-  });
-  if (topK.length === 0) {
-    none(section('chart-topk'), 'no NP arm in this run');
-  } else {
-    lines(section('chart-topk'), 'NP test perplexity keeping only the top-k groups', topK, 'k', 'perplexity');
-  }
-
-  // ---- balance over training, per arm with routing or gating layers (first successful seed)
-  const balance = section('chart-balance');
-  const languages = section('chart-languages');
-  let anyRouted = false;
-  let anyLanguage = false;
-  arms.forEach(arm => {
-    const r = firstRun(arm);
-    const routed = r.layers.filter(l => l.kind !== 'dense');
-    if (routed.length === 0) {
+  function positionChart() {
+    const T = data.config.training.length;
+    const series = arms.filter(arm => okRuns.some(r => r.arm === arm)).map(arm => ({type: 'line', name: arm,
+      showSymbol: false, color: colour(arm), lineStyle: {color: colour(arm)},
+      data: meanOver(okRuns.filter(r => r.arm === arm), r => r.loss_by_position).map((v, t) => [t, v])}));
+    if (series.length === 0) {
+      none(section('chart-position'), 'no ok run: nothing to draw (not ok: ' + notOkRuns.map(notOkLabel).join(', ')
+        + ')', true);
       return;
     }
-    anyRouted = true;
-    lines(balance, arm + ' / seed ' + r.seed + ': MaxVio of each logged training batch',
-      routed.map(l => ({name: l.layer, data: l.training.map(p => [p.step, p.max_vio])})), 'step', 'MaxVio');
-    routed.forEach(l => {
-      if (l.training.length === 0) {
+    const range = paddedRange([].concat(...series.map(s => s.data.map(p => p[1]))));
+    chart(section('chart-position'), 'Test loss at each position t of a window of T = ' + T
+      + ' bytes (mean over ok seeds)', {
+      grid: {left: 60, right: 30, bottom: 40},
+      legend: legendOf(series.map(s => s.name)),
+      xAxis: {type: 'value', name: 'position t', nameLocation: 'middle', nameGap: 25, min: 0, max: T},
+      yAxis: valueAxis(range, 'nats'),
+      series: series
+    }, 320, {kind: 'position', T: T, notDrawn: notOkRuns.map(notOkLabel)});
+  }
+
+  function topKChart() {
+    const npRuns = data.runs.filter(r => r.top_k.length > 0 || (r.status !== 'ok' && r.arm.startsWith('np')));
+    const drawn = npRuns.filter(r => r.status === 'ok');
+    if (drawn.length === 0) {
+      none(section('chart-topk'), npRuns.length === 0 ? 'no NP arm in this run'
+        : 'no ok NP run (not ok: ' + npRuns.map(notOkLabel).join(', ') + ')', npRuns.length > 0);
+      return;
+    }
+    const series = [];
+    drawn.forEach(r => [true, false].forEach(renorm => {
+      const full = Math.max(...r.top_k.map(q => q.k));
+      series.push({type: 'line', name: r.arm + (renorm ? ' (renormalised)' : ' (not renormalised)'),
+        color: colour(r.arm), lineStyle: {color: colour(r.arm), type: renorm ? 'solid' : 'dashed'},
+        showSymbol: true, symbol: renorm ? 'circle' : 'emptyCircle',
+        data: r.top_k.filter(p => p.renormalised === renorm || p.k === full).map(p => [p.k, p.test_perplexity])
+          .sort((a, b) => a[0] - b[0])});
+    }));
+    const range = paddedRange([].concat(...series.map(s => s.data.map(p => p[1]))));
+    const maxK = Math.max(...drawn.map(r => Math.max(...r.top_k.map(q => q.k))));
+    chart(section('chart-topk'), 'NP test perplexity keeping only the top-k groups (each ok seed)', {
+      grid: {left: 60, right: 30, bottom: 40},
+      legend: legendOf([...new Set(series.map(s => s.name))]),
+      xAxis: {type: 'value', name: 'k', nameLocation: 'middle', nameGap: 25, min: 1, max: maxK},
+      yAxis: valueAxis(range, 'perplexity'),
+      series: series
+    }, 320, {kind: 'topk', notDrawn: npRuns.filter(r => r.status !== 'ok').map(notOkLabel)});
+  }
+
+  // ---- balance over training: MoE MaxVio (hard load) and NP soft usage in separate charts
+  const LINE_TYPES = ['solid', 'dashed', 'dotted'];
+  function trainingBalance(container, kind, title, yName) {
+    const armsOfKind = arms.filter(arm => kind === 'moe' ? isMoe(arm)
+      : data.runs.some(r => r.arm === arm && r.layers.some(l => l.kind === 'np')));
+    const series = [];
+    armsOfKind.forEach(arm => {
+      const r = okRuns.find(x => x.arm === arm);
+      if (!r) {
         return;
       }
-      const cells = [];
-      let max = 0;
-      l.training.forEach((p, i) => p.load_fraction.forEach((f, u) => {
-        cells.push([i, u, f]);
-        max = Math.max(max, f === null ? 0 : f);
-      }));
-      heatmap(balance, arm + ' / seed ' + r.seed + ' ' + l.layer + ': load fraction of each ' +
-        (l.kind === 'moe' ? 'expert' : 'group') + ' over training', l.training.map(p => String(p.step)),
-        l.training[0].load_fraction.map((_, u) => (l.kind === 'moe' ? 'E' : 'G') + u), cells, max,
-        Math.max(200, 22 * l.units + 60));
+      r.layers.filter(l => l.kind === kind).forEach((l, b) => series.push({type: 'line', name: arm,
+        showSymbol: false, color: colour(arm), lineStyle: {color: colour(arm), type: LINE_TYPES[b % 3]},
+        layer: l.layer, data: l.training.map(p => [p.step, p.max_vio]).filter(p => finite(p[1]))}));
     });
-    routed.forEach(l => {
-      const langs = Object.keys(l.language_usage);
-      if (langs.length === 0) {
+    if (series.length === 0) {
+      return false;
+    }
+    const range = paddedRange([0].concat(...series.map(s => s.data.map(p => p[1]))), 0);
+    chart(container, title, {
+      grid: {left: 60, right: 20, bottom: 40},
+      legend: legendOf([...new Set(series.map(s => s.name))]),
+      xAxis: {type: 'value', name: 'training step', nameLocation: 'middle', nameGap: 25, min: 0,
+        max: data.config.training.steps},
+      yAxis: valueAxis(range, yName),
+      series: series
+    }, 320, {kind: 'balance-' + kind, notDrawn: notOkRuns.filter(r => armsOfKind.includes(r.arm)).map(notOkLabel)});
+    return true;
+  }
+
+  // ---- heatmaps: gathered first, so each metric gets one colour scale over every arm
+  const heatmaps = [];
+  function heatmap(container, metric, title, xLabels, yLabels, xName, yName, cells, height) {
+    // every heatmap shows shares over U units (experts or groups): each unit at 1/U is perfect balance
+    const uniform = 1 / (xName === 'expert' || xName === 'group' ? xLabels.length : yLabels.length);
+    heatmaps.push({container, metric, title, xLabels, yLabels, xName, yName, cells, height, uniform});
+  }
+
+  function drawHeatmaps() {
+    const scale = {};
+    heatmaps.forEach(m => m.cells.forEach(c => {
+      if (finite(c[2])) {
+        scale[m.metric] = Math.max(scale[m.metric] || 0, c[2]);
+      }
+    }));
+    heatmaps.forEach(m => {
+      const max = scale[m.metric] > 0 ? scale[m.metric] : 1;
+      const d = 3;
+      chart(m.container, m.title + ' (uniform: ' + fmt(m.uniform, d) + ') · colour scale 0 to ' + fmt(max, d)
+        + ', shared by every ' + METRICS[m.metric]
+        + ' heatmap', {
+        tooltip: {position: 'top', formatter: p => m.yLabels[p.value[1]] + ', ' + m.xLabels[p.value[0]] + ': '
+          + fmt(p.value[2], 3)},
+        grid: {left: 80, right: 90, top: 30, bottom: 50},
+        xAxis: {type: 'category', data: m.xLabels, name: m.xName, nameLocation: 'middle', nameGap: 30},
+        yAxis: {type: 'category', data: m.yLabels, name: m.yName, nameLocation: 'end'},
+        visualMap: {type: 'continuous', min: 0, max: max, precision: d, calculable: false, orient: 'vertical',
+          right: 0, top: 'middle', text: [fmt(max, d), fmt(0, d)], itemHeight: 120,
+          inRange: {color: ['#f7fbff', '#6baed6', '#08306b']}},
+        series: [{type: 'heatmap', data: m.cells}]
+      }, m.height, {kind: 'heatmap', metric: m.metric, scaleMax: max, scaleText: [fmt(max, d), fmt(0, d)]});
+    });
+  }
+
+  const METRICS = {'moe-load': 'MoE load-fraction', 'np-soft': 'NP soft-usage',
+    'moe-language': 'MoE language-share', 'np-language': 'NP language-share'};
+
+  // test set: one heatmap per arm, layer × unit, mean over ok seeds
+  function testBalanceHeatmaps() {
+    let any = false;
+    arms.forEach(arm => {
+      const runs = okRuns.filter(r => r.arm === arm);
+      const layers = runs.length > 0 ? runs[0].layers.filter(l => l.kind !== 'dense' && l.test) : [];
+      if (layers.length === 0) {
         return;
       }
-      anyLanguage = true;
+      any = true;
+      const kind = layers[0].kind;
       const cells = [];
-      let max = 0;
-      langs.forEach((lang, y) => l.language_usage[lang].forEach((f, u) => {
-        cells.push([u, y, f]);
-        max = Math.max(max, f === null ? 0 : f);
-      }));
-      const mi = l.language_mutual_information_bits;
-      heatmap(languages, arm + ' / seed ' + r.seed + ' ' + l.layer + ': share of each language per ' +
-        (l.kind === 'moe' ? 'expert' : 'group') + (mi === null ? '' : ' (I = ' + mi.toFixed(3) + ' bits)'),
-        Array.from({length: l.units}, (_, u) => (l.kind === 'moe' ? 'E' : 'G') + u), langs, cells, max,
-        Math.max(200, 22 * langs.length + 60));
+      layers.forEach((l, y) => {
+        const vectors = runs.map(r => r.layers.find(x => x.layer === l.layer)).filter(x => x && x.test)
+          .map(x => kind === 'moe' ? x.test.load_fraction : x.test.mean_gate);
+        meanOver(vectors, v => v).forEach((f, u) => cells.push([u, y, f]));
+      });
+      heatmap(section('chart-balance-test'), kind === 'moe' ? 'moe-load' : 'np-soft', arm + ', test set: '
+        + (kind === 'moe' ? 'load fraction of each expert' : 'soft usage ᾱ of each group (not a load)')
+        + ' (mean over ' + runs.length + ' ok seeds)', Array.from({length: Math.max(...layers.map(l => l.units))}, (_, u) =>
+        (kind === 'moe' ? 'E' : 'G') + u), layers.map(l => l.layer), unitName(kind), 'layer', cells,
+        Math.max(160, 30 * layers.length + 90));
+    });
+    return any;
+  }
+
+  // ---- draw
+  answerChart();
+  dotPlot(section('chart-test-bpb'), 'test_bits_per_byte', r => r.test && r.test.bits_per_byte,
+    'Test bits per byte (lower is better)', 'bits/byte', 4);
+  dotPlot(section('chart-test-ppl'), 'test_perplexity', r => r.test && r.test.perplexity, 'Test perplexity',
+    'perplexity', 3);
+  dotPlot(section('chart-val-ppl'), 'validation_perplexity', r => r.validation && r.validation.perplexity,
+    'Validation perplexity', 'perplexity', 3);
+
+  curves(section('chart-curves'), 'Training loss (cross-entropy per byte, nats; every seed)',
+    r => r.training_curve.map(p => [p.step, p.loss]), 'nats');
+  curves(section('chart-curves'), 'Validation loss (4 batches, nats; every seed)',
+    r => r.validation_curve.map(p => [p.step, p.nats]), 'nats');
+  positionChart();
+  topKChart();
+
+  const balance = section('chart-balance');
+  const anyTest = testBalanceHeatmaps();
+  const anyMoe = trainingBalance(balance, 'moe', 'MoE: MaxVio of each logged training batch (first ok seed; '
+    + 'one line style per layer)', 'MaxVio');
+  const anyNp = trainingBalance(balance, 'np', 'NP: soft usage, max ᾱ/mean ᾱ − 1 of each logged training batch '
+    + '(first ok seed; not a load)', 'soft-usage excess');
+  const languages = section('chart-languages');
+  let anyLanguage = false;
+  arms.forEach(arm => {
+    const r = okRuns.find(x => x.arm === arm);
+    if (!r) {
+      return;
+    }
+    r.layers.filter(l => l.kind !== 'dense').forEach(l => {
+      const unit = unitName(l.kind);
+      const prefix = l.kind === 'moe' ? 'E' : 'G';
+      const metric = l.kind === 'moe' ? 'moe-load' : 'np-soft';
+      if (l.training.length > 0) {
+        const cells = [];
+        l.training.forEach((p, i) => p.load_fraction.forEach((f, u) => cells.push([i, u, f])));
+        heatmap(balance, metric, arm + ' / seed ' + r.seed + ', ' + l.layer + ': '
+          + (l.kind === 'moe' ? 'load fraction of each expert' : 'soft usage of each group (share of α)')
+          + ' over training', l.training.map(p => String(p.step)),
+          l.training[0].load_fraction.map((_, u) => prefix + u), 'training step', unit, cells,
+          Math.max(220, 22 * l.units + 90));
+      }
+      const langs = Object.keys(l.language_usage);
+      if (langs.length > 0) {
+        anyLanguage = true;
+        const cells = [];
+        langs.forEach((lang, y) => l.language_usage[lang].forEach((f, u) => cells.push([u, y, f])));
+        const mi = l.language_mutual_information_bits;
+        heatmap(languages, l.kind === 'moe' ? 'moe-language' : 'np-language', arm + ' / seed ' + r.seed + ', '
+          + l.layer + ': share of each language per ' + unit + (finite(mi) ? ' (I = ' + fmt(mi, 3) + ' bits)' : ''),
+          Array.from({length: l.units}, (_, u) => prefix + u), langs, unit, 'language', cells,
+          Math.max(220, 22 * langs.length + 90));
+      }
     });
   });
-  if (!anyRouted) {
-    none(balance, 'no MoE or NP arm in this run');
+  drawHeatmaps();
+  if (!anyTest && !anyMoe && !anyNp) {
+    none(balance, 'no MoE or NP arm with an ok run');
   }
   if (!anyLanguage) {
     none(languages, 'no language statistics in this run');
   }
 
-  // ---- expert similarity per layer
+  // ---- expert similarity per layer (bars from zero on a fixed −1..1 axis)
   const sim = [];
   arms.forEach(arm => {
     const runs = okRuns.filter(r => r.arm === arm);
     if (runs.length === 0 || runs[0].layers.every(l => l.similarity === null)) {
       return;
     }
-    sim.push({name: arm, type: 'bar', data: runs[0].layers.map((l, b) => {
-      const v = runs.map(r => r.layers[b].similarity).filter(x => x !== null);
-      return v.length === 0 ? null : v.reduce((s, x) => s + x, 0) / v.length;
-    })});
+    sim.push({name: arm, type: 'bar', color: colour(arm), itemStyle: {color: colour(arm)},
+      data: runs[0].layers.map((l, b) => {
+        const v = runs.map(r => r.layers[b].similarity).filter(finite);
+        return v.length === 0 ? null : v.reduce((s, x) => s + x, 0) / v.length;
+      })});
   });
   if (sim.length === 0) {
     none(section('chart-similarity'), 'no expert similarity in this run');
   } else {
     const layers = okRuns.find(r => r.layers.length > 0).layers.map(l => l.layer);
-    chart(section('chart-similarity'), 'Mean pairwise cosine similarity of the units\' outputs, per layer', {
-      grid: {left: 60, right: 20, top: 40, bottom: 40}, legend: {top: 0},
-      xAxis: {type: 'category', data: layers}, yAxis: {type: 'value', name: 'cosine', min: -1, max: 1},
+    chart(section('chart-similarity'), 'Mean pairwise cosine similarity of the units\' outputs, per layer (mean '
+      + 'over ok seeds)', {
+      grid: {left: 60, right: 20, bottom: 40}, legend: legendOf(sim.map(s => s.name)),
+      xAxis: {type: 'category', data: layers, name: 'layer', nameLocation: 'middle', nameGap: 25},
+      yAxis: {type: 'value', name: 'cosine', min: -1, max: 1},
       series: sim
-    });
+    }, 320, {kind: 'similarity', notDrawn: notOkRuns.filter(r => sim.some(s => s.name === r.arm)).map(notOkLabel)});
   }
 
-  // ---- tell the test how many charts have ink
-  let finished = 0;
-  function count() {
-    let drawn = 0;
-    charts.forEach(c => {
-      const canvas = c.getDom().querySelector('canvas');
-      if (!canvas || canvas.width === 0 || canvas.height === 0) {
-        return;
-      }
-      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      let ink = 0;
-      for (let i = 3; i < pixels.length; i += 4) {
-        if (pixels[i] !== 0) {
-          ink++;
-        }
-      }
-      if (ink > 0.01 * canvas.width * canvas.height) {
-        drawn++;
-      }
-    });
-    document.body.dataset.chartsExpected = String(charts.length);
-    document.body.dataset.chartsDrawn = String(drawn);
-  }
-  charts.forEach(c => c.on('finished', () => {
-    finished++;
-    if (finished === charts.length) {
-      count();
-    }
-  }));
-  window.addEventListener('resize', () => charts.forEach(c => c.resize()));
-  setTimeout(count, 2000);
+  ChartKit.finish(arms);
 })();
