@@ -22,6 +22,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.npffn.stack.TestNets;
 import org.npffn.stack.TransformerStack;
+import org.npffn.stack.layers.NonFiniteValueException;
 
 /** Configuration errors, bad input, loss scaling, the bias rule, and round trips. */
 class MoeBehaviourTest {
@@ -91,9 +92,16 @@ class MoeBehaviourTest {
     ComputationGraph net = MoeNets.graph(new MoeFfn.Builder().nExperts(4).topK(2).expertHidden(4)
         .dataFormat(RNNFormat.NWC).build(), C, T, 1);
     INDArray x = TestNets.randomSequence(new Random(1), RNNFormat.NWC, 2, C, T);
+    // NaN weights with finite input: the router's own check names the expert and the row
+    net.getLayer("layer").getParam(MoeFfn.ROUTER).putScalar(0, 1, Double.NaN);
+    NonFiniteValueException e = assertThrows(NonFiniteValueException.class, () -> net.outputSingle(x));
+    assertTrue(e.getMessage().contains("layer") && e.getMessage().contains("router logit of expert 1"),
+        e.getMessage());
+    // NaN input is refused at the layer's boundary, before routing
+    net.getLayer("layer").getParam(MoeFfn.ROUTER).putScalar(0, 1, 0.1);
     x.putScalar(new long[] {1, 2, 3}, Double.NaN);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.outputSingle(x));
-    assertTrue(e.getMessage().contains("layer") && e.getMessage().contains("router logit"), e.getMessage());
+    e = assertThrows(NonFiniteValueException.class, () -> net.outputSingle(x));
+    assertTrue(e.getMessage().contains("layer") && e.getMessage().contains("input holds NaN"), e.getMessage());
   }
 
   @Test

@@ -27,6 +27,15 @@ public class TokenPositionEmbeddingLayer extends SequenceLayer<TokenPositionEmbe
     super(conf, dataType);
   }
 
+  /** Ids come in any numeric type and shape [B, T], [B, 1, T] or [B, T, 1]; an empty batch is refused here. */
+  @Override
+  protected void checkInput(INDArray ids) {
+    if (ids.length() == 0) {
+      throw new IllegalArgumentException(layerId() + ": empty input, shape " + Arrays.toString(ids.shape())
+          + ": expected at least one sequence of at least one id");
+    }
+  }
+
   /** Ids [B, T], [B, 1, T] or [B, T, 1] -> rows [N, 1]. */
   @Override
   protected SequenceRows toRows(INDArray in) {
@@ -117,7 +126,12 @@ public class TokenPositionEmbeddingLayer extends SequenceLayer<TokenPositionEmbe
         continue;
       }
       double id = raw[n];
-      if (!(id >= 0 && id < vocab && id == Math.rint(id))) {
+      if (id != Math.rint(id)) { // also NaN and infinities
+        throw new IllegalArgumentException(String.format(
+            "%s: id %s at position (b = %d, t = %d) is not an integer id (expected a whole number in [0, %d))",
+            layerId(), id, n / in.length(), n % in.length(), vocab));
+      }
+      if (!(id >= 0 && id < vocab)) {
         throw new IllegalArgumentException(String.format(
             "%s: id %s at position (b = %d, t = %d) is outside the vocabulary [0, %d)", layerId(), id,
             n / in.length(), n % in.length(), vocab));

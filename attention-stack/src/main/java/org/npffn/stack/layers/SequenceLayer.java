@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.npffn.stack.ffn.FfnSlotConf;
 
 /**
  * Base implementation of a sequence layer that computes on token rows [N, C] (N = B*T).
@@ -123,6 +124,7 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
+    checkInput(input);
     SequenceRows in = toRows(input);
     INDArray mask = in.rowMask(maskArray, dataType, buffers);
     long[] cut = training && sequencesIndependent() ? blocks.sequenceCut(in.batch(), in.length()) : null;
@@ -135,6 +137,16 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
       afterForwardInBlocks(blocks.shards());
     }
     return in.toSequence(out, workspaceMgr, ArrayType.ACTIVATIONS);
+  }
+
+  /**
+   * Refuses an input the layer cannot compute on, naming the layer, the expected and the found
+   * ({@link SequenceInputCheck}); a subclass with other input (ids) overrides this with its own rules.
+   */
+  protected void checkInput(INDArray seq) {
+    SequenceLayerConf c = layerConf();
+    new SequenceInputCheck(layerId(), c.getDataFormat(), c.getNIn(), dataType, c instanceof FfnSlotConf)
+        .check(seq);
   }
 
   /** Input [B, C, T] / [B, T, C] to rows; a subclass with other input (ids) overrides this. */
