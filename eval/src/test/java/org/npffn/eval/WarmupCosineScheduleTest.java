@@ -1,25 +1,15 @@
 package org.npffn.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.junit.jupiter.api.Test;
 import org.npffn.eval.train.LanguageModelTrainer;
 import org.npffn.eval.train.TrainConfig;
-import org.npffn.eval.train.WarmupCosineSchedule;
+import org.npffn.stack.schedule.WarmupCosineSchedule;
 
 class WarmupCosineScheduleTest {
-
-  @Test
-  void warmsUpLinearlyThenDecaysToTheMinimum() {
-    WarmupCosineSchedule s = new WarmupCosineSchedule(1.0, 0.1, 10, 110);
-    assertEquals(0.1, s.valueAt(0, 0), 1e-12);
-    assertEquals(1.0, s.valueAt(9, 0), 1e-12);
-    assertEquals(1.0, s.valueAt(10, 0), 1e-12);
-    assertEquals(0.55, s.valueAt(60, 0), 1e-12); // halfway through the cosine
-    assertEquals(0.1, s.valueAt(110, 0), 1e-12);
-    assertEquals(0.1, s.valueAt(500, 0), 1e-12);
-  }
 
   @Test
   void survivesTheNetworkConfigJsonRoundTrip() {
@@ -27,5 +17,16 @@ class WarmupCosineScheduleTest {
     ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
     assertEquals(conf, back);
     assertEquals(conf.toJson(), back.toJson());
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void aModelSavedUnderTheScheduleOldNameStillLoads() {
+    ComputationGraphConfiguration conf = LanguageModelTrainer.network(TrainConfig.preset("smoke")).getConfiguration();
+    String json = conf.toJson();
+    assertTrue(json.contains("org.npffn.stack.schedule.WarmupCosineSchedule"), "new models name the library class");
+    String old = json.replace("org.npffn.stack.schedule.WarmupCosineSchedule", "org.npffn.eval.train.WarmupCosineSchedule");
+    ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(old);
+    assertEquals(conf.toJson().replace("org.npffn.stack.schedule.", "org.npffn.eval.train."), back.toJson());
   }
 }

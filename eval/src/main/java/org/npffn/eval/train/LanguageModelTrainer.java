@@ -48,7 +48,7 @@ public final class LanguageModelTrainer {
   public static ComputationGraph network(TrainConfig c, FfnFactory ffn) {
     NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(c.seed())
         .dataType(DataType.FLOAT)
-        .updater(new Adam(WarmupCosineSchedule.of(c)))
+        .updater(new Adam(c.schedule()))
         .weightDecay(c.weightDecay(), true)
         .gradientNormalization(GradientNormalization.ClipL2PerLayer)
         .gradientNormalizationThreshold(c.clip())

@@ -2,6 +2,7 @@ package org.npffn.eval.train;
 
 import com.google.common.base.Preconditions;
 import org.npffn.stack.InitScheme;
+import org.npffn.stack.schedule.WarmupCosineSchedule;
 
 /**
  * Everything that defines one training run of a byte-level transformer LM with a dense FFN.
@@ -50,6 +51,11 @@ public record TrainConfig(int width, int blocks, int heads, int hidden, int leng
   public TrainConfig withSeed(long newSeed) {
     return new TrainConfig(width, blocks, heads, hidden, length, batch, steps, learningRate, warmup, weightDecay,
         clip, newSeed, maxCorpusBytes, evalTokens, init);
+  }
+
+  /** The learning-rate schedule: warm-up to the learning rate, cosine down to a tenth of it. */
+  public WarmupCosineSchedule schedule() {
+    return new WarmupCosineSchedule(learningRate, learningRate / 10, warmup, steps);
   }
 
   /** The scheme {@link #init} names. */

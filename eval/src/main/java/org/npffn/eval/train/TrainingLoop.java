@@ -20,6 +20,7 @@ import org.npffn.eval.results.LayerResult.TrainingUsage;
 import org.npffn.eval.results.RunResult.CurvePoint;
 import org.npffn.eval.results.RunResult.ValidationPoint;
 import org.npffn.stack.ffn.UsageReporting;
+import org.npffn.stack.schedule.WarmupCosineSchedule;
 import org.npffn.stack.layers.NonFiniteValueException;
 
 /**
@@ -89,7 +90,7 @@ public final class TrainingLoop {
    */
   public Outcome run(ComputationGraph net, TrainConfig c, ByteWindows train, String label, TrainingState from,
       CheckpointStore store, List<TokenBatch> probe, List<String> ffnLayers, StepHook hook) {
-    WarmupCosineSchedule lr = WarmupCosineSchedule.of(c);
+    WarmupCosineSchedule lr = c.schedule();
     List<CurvePoint> curve = new ArrayList<>(from.curve());
     List<ValidationPoint> validation = new ArrayList<>(from.validation());
     Map<String, List<TrainingUsage>> usage = new LinkedHashMap<>();
