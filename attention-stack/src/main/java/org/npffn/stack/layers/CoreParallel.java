@@ -120,7 +120,7 @@ public final class CoreParallel {
 
   /**
    * Cuts n rows into one block per worker, none under {@code minRows} rows (a hand-off costs tens of µs):
-   * returns the cuts 0 = c_0 < c_1 < ... = n, so block b is rows [c_b, c_{b+1}). Zero rows give one empty block.
+   * returns the cuts 0 = c_0 &lt; c_1 &lt; ... = n, so block b is rows [c_b, c_{b+1}). Zero rows give one empty block.
    */
   public long[] rowBlocks(long n, long minRows) {
     int blocks = (int) Math.max(1, Math.min(workers, n / Math.max(1, minRows)));
