@@ -17,11 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * unchanged, on fewer rows. The parameter gradients are the sum of the shards' (shard 0 writes into the
  * layer's own gradient views); outputs and input gradients are copied back into whole-batch rows.
  *
- * <p>Why: on two cores a training step of the dense FFN at N = 4096, d = 256, h = 1024 took 105 ms as two
- * halves on two workers with single-threaded BLAS against 124-130 ms whole with BLAS on both cores, and the NP
- * layer's 121-123 ms against 153-170 ms (docs/benchmarks.md): the elementwise ops, Java loops and thin gemms,
- * which one BLAS call cannot spread over two cores, now run on both, and two single-threaded gemms on
- * different rows lose nothing against one gemm on two threads.
+ * <p>Why: the elementwise ops, Java loops and thin gemms of a step, which one BLAS call cannot spread over two
+ * cores, then run on both, and two single-threaded gemms on different rows lose nothing against one gemm on two
+ * * threads; a dense or NP step in two blocks is faster than whole (docs/benchmarks.md).
  */
 final class SequenceBlocks<C extends SequenceLayerConf> {
   /**

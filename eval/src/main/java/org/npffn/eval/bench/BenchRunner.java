@@ -27,13 +27,11 @@ public final class BenchRunner {
   /**
    * @param warmup untimed runs per case, at least
    * @param warmupSeconds untimed running per case, at least: the JIT compiles a layer's Java loops on
-   *     background threads that compete for the same two cores, so a fixed small number of runs measured
-   *     compilation, not the layer (moe/E=64 medians 183, 165 and 141 ms after 5, 20 and 40 warm-up runs;
-   *     144 ms after 5 with C2 off; dense-ffn 100, 100, 98)
+   *     background threads that compete for the same two cores, so a fixed small number of runs would time
+   *     compilation, not the layer (docs/benchmarks.md)
    * @param warmupRounds untimed rounds of all cases interleaved, after each case's own warm-up: the JIT
    *     recompiles shared code (ND4J's op executioner, the layers' common paths) once the cases take turns, and
-   *     in one run of 20 timed rounds without them the first five were 10-57% slower for every case (dense-ffn
-   *     88-96 against ~80 ms, np/T=128 115-128 against ~100)
+   *     without these rounds the first timed rounds run slower for every case (docs/benchmarks.md)
    * @param repeats timed runs per case
    */
   public BenchRunner(int warmup, double warmupSeconds, int warmupRounds, int repeats, PrintStream log) {
