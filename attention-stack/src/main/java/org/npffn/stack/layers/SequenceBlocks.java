@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Why: the elementwise ops, Java loops and thin gemms of a step, which one BLAS call cannot spread over two
  * cores, then run on both, and two single-threaded gemms on different rows lose nothing against one gemm on two
- * * threads; a dense or NP step in two blocks is faster than whole (docs/benchmarks.md).
+ * threads; a dense or NP step in two blocks is faster than whole (docs/benchmarks.md).
  */
 final class SequenceBlocks<C extends SequenceLayerConf> {
   /**
