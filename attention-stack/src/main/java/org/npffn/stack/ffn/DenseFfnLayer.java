@@ -33,6 +33,9 @@ public class DenseFfnLayer extends SequenceLayer<DenseFfn> {
   protected INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training) {
     FfnKernel.Work w = work(in.tokens(), in.x().dataType()); // pre [N, h·p], sig/hid [N, h], y [N, C]
     FfnKernel.forward(in.x(), weights(params), layerConf().getActivation(), w);
+    if (rowMask != null) {
+      w.y().muliColumnVector(rowMask); // padded positions give 0, as every FFN kind's do
+    }
     return w.y();
   }
 
@@ -40,7 +43,13 @@ public class DenseFfnLayer extends SequenceLayer<DenseFfn> {
   protected INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews) {
     INDArray x = rows.x();
     INDArray dx = buffers.get("dx", x.dataType(), x.size(0), layerConf().getNIn()); // [N, C]
-    FfnKernel.backward(x, weights(params), layerConf().getActivation(), work(x.size(0), x.dataType()), dOut,
+    // forward was y = f(x) ⊙ mask; so dL/df = dy ⊙ mask
+    INDArray dy = dOut;
+    if (rowMask != null) {
+      dy = buffers.get("dyMasked", dOut.dataType(), dOut.size(0), dOut.size(1)).assign(dOut)
+          .muliColumnVector(rowMask);
+    }
+    FfnKernel.backward(x, weights(params), layerConf().getActivation(), work(x.size(0), x.dataType()), dy,
         weights(gradViews), dx, buffers);
     return dx;
   }
