@@ -58,7 +58,10 @@ final class AnswerSection {
         .append(t.path("batch").asText("?")).append(" × ").append(t.path("length").asText("?"))
         .append(" bytes with seeds ").append(esc(r.get("seeds").toString())).append("; weights initialised with ")
         .append("<b>").append(esc(t.path("init").asText("not recorded"))).append("</b>")
-        .append(" (--init). Divergence rule: ").append(esc(r.path("divergence_rule").asText()))
+        .append(" (--init); the ranking of the arms can depend on how the weights start (docs/eval.md measured it "
+            + "under normal-0.02, gpt2 and fan-in): <code>np-eval report DIR --other-inits DIR2,DIR3</code> "
+            + "states whether each answer holds under every scheme. Divergence rule: ")
+        .append(esc(r.path("divergence_rule").asText()))
         .append(". A diverged or failed run is left out of the means and the pairing, and is listed and marked in "
             + "red below.</p>\n");
   }

@@ -13,13 +13,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.npffn.eval.io.AtomicFiles;
+import org.npffn.eval.io.JsonDifferences;
 import org.npffn.eval.results.CompareResults;
 import org.npffn.eval.results.Decimals;
+import org.npffn.eval.results.InitSensitivity;
 import org.npffn.eval.results.PairedDifference;
 import org.npffn.eval.results.ResultsJson;
+import org.npffn.eval.results.RunResult;
 import org.npffn.eval.results.StatedAnswer;
 
 /**
@@ -41,6 +45,40 @@ public final class ReportPage {
    * @throws IllegalArgumentException when results.json is missing, unreadable or does not match the schema
    */
   public static Path writeReport(Path dir) throws IOException {
+    return writeReport(dir, List.of());
+  }
+
+  /**
+   * Same, with an "Across initialisations" section built from the compares in {@code otherInits}: the same
+   * comparison as {@code dir}'s (arms, seeds, training and FFN settings, text) under other --init schemes.
+   *
+   * @throws IllegalArgumentException as above for any of the directories, or when another directory's
+   *     comparison differs from {@code dir}'s in more than its init (naming the differences)
+   */
+  public static Path writeReport(Path dir, List<Path> otherInits) throws IOException {
+    JsonNode results = read(dir);
+    Map<String, List<RunResult>> byInit = new LinkedHashMap<>();
+    if (!otherInits.isEmpty()) {
+      byInit.put(initOf(results), typed(results).runs());
+      for (Path other : otherInits) {
+        JsonNode o = read(other);
+        List<String> differences = JsonDifferences.between(withoutInit(results.get("config")),
+            withoutInit(o.get("config")));
+        if (!differences.isEmpty()) {
+          throw new IllegalArgumentException(other + " is not the same comparison as " + dir + " under another "
+              + "--init: " + String.join(", ", differences.subList(0, Math.min(3, differences.size()))));
+        }
+        if (byInit.put(initOf(o), typed(o).runs()) != null) {
+          throw new IllegalArgumentException(other + " repeats --init " + initOf(o) + "; give each scheme once");
+        }
+      }
+    }
+    String html = render(results, byInit.isEmpty() ? null : InitSensitivity.of(byInit));
+    return AtomicFiles.replace(dir.resolve("report.html"), f -> Files.writeString(f, html));
+  }
+
+  /** {@code dir}/results.json, checked against the schema. */
+  private static JsonNode read(Path dir) throws IOException {
     Path file = dir.resolve("results.json");
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("no results.json in " + dir + " (run np-eval compare --out " + dir + ")");
@@ -65,8 +103,19 @@ public final class ReportPage {
           + String.join("; ", problems.subList(0, Math.min(3, problems.size())))
           + (problems.size() > 3 ? " (and " + (problems.size() - 3) + " more)" : ""));
     }
-    String html = render(results);
-    return AtomicFiles.replace(dir.resolve("report.html"), f -> Files.writeString(f, html));
+    return results;
+  }
+
+  private static String initOf(JsonNode results) {
+    return results.at("/config/training/init").asText();
+  }
+
+  private static JsonNode withoutInit(JsonNode config) {
+    ObjectNode c = config.deepCopy();
+    if (c.get("training") instanceof ObjectNode t) {
+      t.remove("init");
+    }
+    return c;
   }
 
   /**
@@ -75,6 +124,11 @@ public final class ReportPage {
    * say; the charts read the same recomputed answer.
    */
   public static String render(JsonNode r) {
+    return render(r, null);
+  }
+
+  /** Same, with the "Across initialisations" section when {@code inits} is not null. */
+  static String render(JsonNode r, InitSensitivity inits) {
     CompareResults typed = typed(r);
     List<PairedDifference> answer = StatedAnswer.of(typed.runs());
     ArmColours colours = new ArmColours(typed.summary().stream().map(CompareResults.ArmSummary::arm).toList());
@@ -90,6 +144,9 @@ public final class ReportPage {
         .append("</code> · preset <b>").append(esc(r.get("preset").asText())).append("</b> · seeds ")
         .append(esc(r.get("seeds").toString())).append("</p>\n");
     AnswerSection.render(h, answer, r);
+    if (inits != null) {
+      InitSection.render(h, inits);
+    }
     RunsSection.summary(h, typed, colours);
     RunsSection.notOk(h, typed);
     h.append("<h2>Perplexity and bits per byte</h2>\n<p class=\"note\">Large dot: mean over the ok seeds, with "
