@@ -14,6 +14,7 @@ import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.ScratchBuffers;
+import org.npffn.stack.routing.Routing;
 
 /**
  * The dense "run every expert on every token, then mask" MoE: a test oracle and the benchmark's baseline,

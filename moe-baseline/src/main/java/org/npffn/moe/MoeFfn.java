@@ -16,6 +16,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnCost;
 import org.npffn.stack.ffn.FfnSlotConf;
+import org.npffn.stack.routing.Overflow;
 
 /**
  * A top-k Mixture-of-Experts FFN (Shazeer et al. 2017) with sparse dispatch: each of E experts d -> d_e -> d

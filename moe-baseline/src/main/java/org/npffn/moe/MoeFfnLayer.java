@@ -21,6 +21,8 @@ import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.routing.Routing;
+import org.npffn.stack.routing.TopKRouter;
 
 /**
  * Implementation of {@link MoeFfn} on rows [N, d].

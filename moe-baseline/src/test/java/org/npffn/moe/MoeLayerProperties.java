@@ -20,6 +20,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.npffn.stack.TestNets;
 import org.npffn.stack.ffn.DenseFfn;
 import org.npffn.stack.ffn.FfnActivation;
+import org.npffn.stack.routing.Overflow;
+import org.npffn.stack.routing.Routing;
 
 /** The sparse MoE against independent computations of the same function. */
 class MoeLayerProperties {

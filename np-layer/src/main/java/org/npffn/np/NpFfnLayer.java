@@ -16,9 +16,6 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
-import org.npffn.moe.Overflow;
-import org.npffn.moe.Routing;
-import org.npffn.moe.TopKRouter;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
@@ -29,6 +26,9 @@ import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.routing.Overflow;
+import org.npffn.stack.routing.Routing;
+import org.npffn.stack.routing.TopKRouter;
 
 /**
  * Implementation of {@link NpFfn} on rows [N, d], N = B·T.

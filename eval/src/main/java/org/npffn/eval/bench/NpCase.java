@@ -7,11 +7,11 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.npffn.moe.Overflow;
-import org.npffn.moe.TopKRouter;
 import org.npffn.np.ContextMode;
 import org.npffn.np.NpFfn;
 import org.npffn.np.NpFfnLayer;
+import org.npffn.stack.routing.Overflow;
+import org.npffn.stack.routing.TopKRouter;
 
 /**
  * "np/T=n": forward + backward of the NP layer at a constant N tokens per batch (B = N / T), transition

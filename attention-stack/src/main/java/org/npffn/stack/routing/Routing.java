@@ -1,4 +1,4 @@
-package org.npffn.moe;
+package org.npffn.stack.routing;
 
 /**
  * The routing decisions of one forward pass over N token rows, k choices each. A choice is (token t, rank j),
