@@ -7,11 +7,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
-import org.npffn.stack.layers.ColumnBlock;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.ScratchBuffers;
-import org.npffn.stack.layers.SequenceShift;
 
 /**
  * φ, the encoder of context points: e_t = φ(c_t), a GELU MLP c -> r -> r whose input c_t is h_t (TOKEN) or

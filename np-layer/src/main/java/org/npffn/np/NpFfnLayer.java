@@ -20,7 +20,6 @@ import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
-import org.npffn.stack.layers.ColumnBlock;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;

@@ -58,12 +58,12 @@ public final class RowBlockView {
   }
 
   /** The whole buffer a view was cut from, as native-order bytes (NIO): offset() counts from its start. */
-  static ByteBuffer bytes(INDArray m) {
+  public static ByteBuffer bytes(INDArray m) {
     return buffer(m).asNio().order(ByteOrder.nativeOrder());
   }
 
   /** Whether {@code m} is a c-order matrix whose rows follow each other with unit column stride. */
-  static boolean isContiguous(INDArray m) {
+  public static boolean isContiguous(INDArray m) {
     boolean rowsFollow = m.rows() <= 1 || m.stride(0) == m.columns();
     boolean unitColumns = m.rows() == 0 || m.columns() <= 1 || m.stride(1) == 1;
     return m.rank() == 2 && m.ordering() == 'c' && rowsFollow && unitColumns;

@@ -1,10 +1,12 @@
-package org.npffn.stack.layers;
+package org.npffn.np;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.npffn.stack.layers.RowBlockView;
+import org.npffn.stack.layers.RowGather;
 
 /**
  * Features of consecutive token pairs (h_{t-1}, h_t) within each of B sequences of N = B·T rows, from one
@@ -16,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * inside `np/T=128`). Float and double matrices are read and written in place; other types through doubles on
  * the heap.
  */
-public final class SequenceShift {
+final class SequenceShift {
   private SequenceShift() {}
 
   /**
@@ -27,7 +29,7 @@ public final class SequenceShift {
    * @param into [N, w]
    * @param t the sequence length T (N a multiple of it)
    */
-  public static void sumPairs(INDArray halves, INDArray bias, INDArray into, int t) {
+  static void sumPairs(INDArray halves, INDArray bias, INDArray into, int t) {
     check(halves, into, t);
     int n = (int) into.rows();
     int w = (int) into.columns();
@@ -55,7 +57,7 @@ public final class SequenceShift {
    * @param halves [N, 2w]
    * @param t the sequence length T (N a multiple of it)
    */
-  public static void spreadPairs(INDArray from, INDArray halves, int t) {
+  static void spreadPairs(INDArray from, INDArray halves, int t) {
     check(halves, from, t);
     int n = (int) from.rows();
     int w = (int) from.columns();
