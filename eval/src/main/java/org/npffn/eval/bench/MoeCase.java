@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.api.Layer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.npffn.moe.MaskedMixtureOracle;
 import org.npffn.moe.MoeFfn;
 import org.npffn.moe.MoeFfnLayer;
 import org.npffn.stack.routing.Overflow;

@@ -1,4 +1,4 @@
-package org.npffn.moe;
+package org.npffn.eval.bench;
 
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
+import org.npffn.moe.MoeFfn;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
@@ -17,13 +18,13 @@ import org.npffn.stack.layers.ScratchBuffers;
 import org.npffn.stack.routing.Routing;
 
 /**
- * The dense "run every expert on every token, then mask" MoE: a test oracle and the benchmark's baseline,
- * never a training path. With a gate matrix G [N, E] (the routed gates, 0 where a token does not use an
+ * The dense "run every expert on every token, then mask" MoE: the benchmark's baseline (moe-masked) and a test
+ * oracle of the sparse layer, never a training path, so it lives with the bench and not in moe-baseline. With a gate matrix G [N, E] (the routed gates, 0 where a token does not use an
  * expert) it computes y = Σ_e G[:, e] ⊙ FFN_e(x) as two large gemms: every expert's W1 side by side
  * [d, E·d_e·p], then the gated hidden units [N, E·d_e] times the stacked W2 [E·d_e, d]. Batched, so a
  * "k of E is faster than all E" comparison measures sparsity and not a slow baseline.
  */
-public final class MaskedMixtureOracle {
+final class MaskedMixtureOracle {
   private final MoeFfn conf;
   private final Map<String, INDArray> params;
   private final ScratchBuffers buffers = new ScratchBuffers();
@@ -32,20 +33,14 @@ public final class MaskedMixtureOracle {
   private INDArray w1cat;
   private INDArray w2cat;
 
-  public MaskedMixtureOracle(MoeFfn conf, Map<String, INDArray> params) {
+  MaskedMixtureOracle(MoeFfn conf, Map<String, INDArray> params) {
     this.conf = conf;
     this.params = params;
   }
 
   /** G [N, E] from a routing: the gate of each kept choice; dropped choices and padding give 0. */
-  public static INDArray gateMatrix(Routing r, DataType dt) {
-    double[] g = new double[r.tokens() * r.experts()];
-    for (int c = 0; c < r.choiceSlot().length; c++) {
-      if (r.choiceSlot()[c] >= 0) {
-        g[(c / r.k()) * r.experts() + r.choiceExpert()[c]] += r.choiceGate()[c];
-      }
-    }
-    return Nd4j.create(g, new long[] {r.tokens(), r.experts()}, dt);
+  static INDArray gateMatrix(Routing r, DataType dt) {
+    return Nd4j.create(r.gateMatrix(), new long[] {r.tokens(), r.experts()}, dt);
   }
 
   /**
@@ -55,7 +50,7 @@ public final class MaskedMixtureOracle {
    * @param g [N, E]
    * @param rowMask [N, 1] or null
    */
-  public INDArray forward(INDArray x, INDArray g, INDArray rowMask) {
+  INDArray forward(INDArray x, INDArray g, INDArray rowMask) {
     this.x = x;
     this.gates = g;
     DataType dt = x.dataType();
@@ -110,7 +105,7 @@ public final class MaskedMixtureOracle {
    * the expert and shared gradients of {@code grads} (keys as the layer's parameters) and returns dL/dx through the
    * experts [N, d]. dy must already be masked.
    */
-  public INDArray backward(INDArray dy, Map<String, INDArray> grads) {
+  INDArray backward(INDArray dy, Map<String, INDArray> grads) {
     DataType dt = dy.dataType();
     long n = x.size(0);
     long d = conf.getNIn();
