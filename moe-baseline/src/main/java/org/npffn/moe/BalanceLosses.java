@@ -34,19 +34,6 @@ public final class BalanceLosses {
     return g;
   }
 
-  /** log Σ_e exp(logits[t, e]), stably. */
-  public static double logSumExp(double[] logits, int t, int experts) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (int e = 0; e < experts; e++) {
-      max = Math.max(max, logits[t * experts + e]);
-    }
-    double sum = 0;
-    for (int e = 0; e < experts; e++) {
-      sum += Math.exp(logits[t * experts + e] - max);
-    }
-    return max + Math.log(sum);
-  }
-
   /**
    * Adds d(N · zLoss)/d logits to {@code grad} for the ST-MoE router z-loss (Zoph et al. 2022, eq. 5),
    * zLoss = β·mean_t z_t², z_t = logsumexp(logits_t): per token 2β·z_t·softmax(logits_t).

@@ -17,11 +17,14 @@ import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.CoreParallel;
 import org.npffn.stack.layers.NonFiniteValueException;
+import org.npffn.stack.layers.RealRows;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 import org.npffn.stack.routing.Routing;
+import org.npffn.stack.routing.RowSoftmax;
+import org.npffn.stack.routing.SlotCombine;
 import org.npffn.stack.routing.TopKRouter;
 
 /**
@@ -109,7 +112,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
       }
     }
     // 2. top-k, capacity, gates
-    int capacity = c.capacity(countReal(router.real()));
+    int capacity = c.capacity(RealRows.count(router.real()));
     routing = TopKRouter.route(selection, router.scores(), router.real(), e, k, capacity, c.getOverflow(),
         c.getGating() == Gating.SIGMOID || c.isRenormalize());
     double[] f = new double[e];
@@ -123,7 +126,8 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     int slots = routing.slots();
     INDArray xs = rowsOf(buffers.get("xs", dt, (long) k * n + 1, d), slots);
     long[] slotCut = cores.rowBlocks(slots, MIN_BLOCK_ROWS);
-    cores.run(slotCut.length - 1, p -> RowGather.into(x, part(routing.slotToken(), slotCut, p), block(xs, slotCut, p)));
+    cores.run(slotCut.length - 1, p -> RowGather.into(x, CoreParallel.part(routing.slotToken(), slotCut, p),
+        CoreParallel.block(xs, slotCut, p)));
     // 4. experts: expert i runs on its block of rows; ys = FFN_i(xs)           [S, d]
     //    (the whole kernel per expert: its arrays are still in cache for the activation; running the
     //    activation once over all slots measured 5-15% slower)
@@ -142,23 +146,9 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     ys.getRow(slots).assign(0);
     INDArray y = buffers.get("y", dt, n, d);
     INDArray picked = buffers.get("picked", dt, n, d);
-    int[][] choice = new int[k][];
-    INDArray[] gate = new INDArray[k];
-    for (int j = 0; j < k; j++) {
-      choice[j] = choiceRows(j, slots);
-      gate[j] = gateColumn(j, dt);
-    }
+    SlotCombine combine = SlotCombine.weighted(routing, slots, dt);
     long[] tokenCut = cores.rowBlocks(n, MIN_BLOCK_ROWS);
-    cores.run(tokenCut.length - 1, p -> {
-      INDArray yp = block(y, tokenCut, p);
-      RowGather.into(ys, part(choice[0], tokenCut, p), yp);
-      yp.muliColumnVector(block(gate[0], tokenCut, p));
-      for (int j = 1; j < k; j++) {
-        INDArray pp = block(picked, tokenCut, p);
-        RowGather.into(ys, part(choice[j], tokenCut, p), pp);
-        yp.addi(pp.muliColumnVector(block(gate[j], tokenCut, p)));
-      }
-    });
+    cores.run(tokenCut.length - 1, p -> combine.into(ys, tokenCut, p, y, picked));
     // 6. shared experts on every token
     if (c.getNShared() > 0) {
       FfnKernel.Work shared = sharedWork(dt, n);
@@ -186,11 +176,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
       Nd4j.gemm(u, params.get(MoeFfn.ROUTER_UP), logitsArr, false, false, 1.0, 0.0);
     }
     double[] logits = RowGather.values(logitsArr);
-    boolean[] real = new boolean[n];
-    double[] mask = rowMask == null ? null : RowGather.values(rowMask);
-    for (int t = 0; t < n; t++) {
-      real[t] = mask == null || mask[t] != 0;
-    }
+    boolean[] real = RealRows.of(rowMask, n);
     for (int t = 0; t < n; t++) {
       for (int i = 0; real[t] && i < e; i++) {
         if (!Double.isFinite(logits[t * e + i])) {
@@ -225,11 +211,11 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     cores.run(cut.length - 1, p -> {
       for (int t = (int) cut[p]; t < cut[p + 1]; t++) {
         if (c.getGating() == Gating.SOFTMAX) {
-          double lse = softmaxInto(gateInput, t, e, scores);
+          double lse = RowSoftmax.forward(gateInput, t, e, scores);
           // without noise h is the logits, and z_t is the same log-sum-exp
-          z[t] = gateInput == logits ? lse : BalanceLosses.logSumExp(logits, t, e);
+          z[t] = gateInput == logits ? lse : RowSoftmax.logSumExp(logits, t, e);
         } else {
-          z[t] = BalanceLosses.logSumExp(logits, t, e);
+          z[t] = RowSoftmax.logSumExp(logits, t, e);
           double sum = 0;
           for (int i = 0; i < e; i++) {
             scores[t * e + i] = sigmoid(gateInput[t * e + i]);
@@ -310,11 +296,12 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
       if (slotCut[p + 1] == slotCut[p]) {
         return;
       }
-      INDArray dysP = block(dys, slotCut, p);
-      RowGather.into(dyRows, part(routing.slotToken(), slotCut, p), dysP);
-      double[] grad = dysP.mul(block(ys, slotCut, p), block(products, slotCut, p)).sum(1).toDoubleVector();
+      INDArray dysP = CoreParallel.block(dys, slotCut, p);
+      RowGather.into(dyRows, CoreParallel.part(routing.slotToken(), slotCut, p), dysP);
+      double[] grad = dysP.mul(CoreParallel.block(ys, slotCut, p), CoreParallel.block(products, slotCut, p)).sum(1)
+          .toDoubleVector();
       System.arraycopy(grad, 0, slotGrad, (int) slotCut[p], grad.length);
-      dysP.muliColumnVector(block(slotGateColumn, slotCut, p));
+      dysP.muliColumnVector(CoreParallel.block(slotGateColumn, slotCut, p));
     });
     // 4. experts, in reverse; an expert with no tokens has zero gradients. The router's backward (2-1 below)
     //    needs only the gate gradients, so it runs as one more part beside them, into its own dx term.
@@ -351,20 +338,11 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     dxsAll.getRow(slots).assign(0);
     INDArray dx = buffers.get("dx", dt, n, d);
     INDArray picked = buffers.get("picked", dt, n, d);
-    int[][] choice = new int[k][];
-    for (int j = 0; j < k; j++) {
-      choice[j] = choiceRows(j, slots);
-    }
+    SlotCombine gather = SlotCombine.unweighted(routing, slots);
     long[] tokenCut = cores.rowBlocks(n, MIN_BLOCK_ROWS);
     cores.run(tokenCut.length - 1, p -> {
-      INDArray dxP = block(dx, tokenCut, p);
-      RowGather.into(dxsAll, part(choice[0], tokenCut, p), dxP);
-      for (int j = 1; j < k; j++) {
-        INDArray pp = block(picked, tokenCut, p);
-        RowGather.into(dxsAll, part(choice[j], tokenCut, p), pp);
-        dxP.addi(pp);
-      }
-      dxP.addi(block(dxRouter, tokenCut, p));
+      gather.into(dxsAll, tokenCut, p, dx, picked);
+      CoreParallel.block(dx, tokenCut, p).addi(CoreParallel.block(dxRouter, tokenCut, p));
     });
     // 6. shared experts on every token
     if (c.getNShared() > 0) {
@@ -425,13 +403,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
           }
         }
         // q = softmax(h): dh = q ⊙ (dq - Σ dq·q)
-        double s = 0;
-        for (int i = 0; i < e; i++) {
-          s += dq[i] * q[t * e + i];
-        }
-        for (int i = 0; i < e; i++) {
-          dh[t * e + i] = q[t * e + i] * (dq[i] - s);
-        }
+        RowSoftmax.backward(q, t, e, dq, dh);
       } else {
         if (auxGrad != null) {
           // P = q / Σq: dq_i += (a_i - Σ_j a_j P_j) / Σq with a = α·E·f
@@ -567,72 +539,10 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     return FfnWeights.from(table, MoeFfn.SHARED_W1, MoeFfn.SHARED_B1, MoeFfn.SHARED_W2, MoeFfn.SHARED_B2);
   }
 
-  /** Per token: the slot of its j-th choice, or {@code zeroRow} when dropped or padding. */
-  private int[] choiceRows(int j, int zeroRow) {
-    int k = routing.k();
-    int[] idx = new int[routing.tokens()];
-    for (int t = 0; t < idx.length; t++) {
-      int s = routing.choiceSlot()[t * k + j];
-      idx[t] = s < 0 ? zeroRow : s;
-    }
-    return idx;
-  }
-
-  /** Per token: the gate of its j-th choice, [N, 1]. */
-  private INDArray gateColumn(int j, DataType dt) {
-    int k = routing.k();
-    double[] g = new double[routing.tokens()];
-    for (int t = 0; t < g.length; t++) {
-      g[t] = routing.choiceSlot()[t * k + j] < 0 ? 0 : routing.choiceGate()[t * k + j];
-    }
-    return Nd4j.create(g, new long[] {g.length, 1}, dt);
-  }
-
-
-  /** Block p of the rows of a contiguous matrix, cut by {@link CoreParallel#rowBlocks}. */
-  private static INDArray block(INDArray m, long[] cut, int p) {
-    return RowBlockView.rows(m, cut[p], cut[p + 1]);
-  }
-
-  /** Block p of an index array, cut by {@link CoreParallel#rowBlocks}. */
-  private static int[] part(int[] index, long[] cut, int p) {
-    if (cut[p] == 0 && cut[p + 1] == index.length) {
-      return index; //                               one block (one worker, or few rows): no copy
-    }
-    return Arrays.copyOfRange(index, (int) cut[p], (int) cut[p + 1]);
-  }
-
   private static INDArray rowsOf(INDArray buffer, int rows) {
     return RowBlockView.rows(buffer, 0, rows);
   }
 
-
-  private static int countReal(boolean[] real) {
-    int n = 0;
-    for (boolean r : real) {
-      n += r ? 1 : 0;
-    }
-    return n;
-  }
-
-  /** out[t, .] = softmax(h[t, .]) with one exp per element; returns log Σ_e exp(h[t, e]). */
-  private static double softmaxInto(double[] h, int t, int e, double[] out) {
-    int base = t * e;
-    double max = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < e; i++) {
-      max = Math.max(max, h[base + i]);
-    }
-    double sum = 0;
-    for (int i = 0; i < e; i++) {
-      out[base + i] = Math.exp(h[base + i] - max);
-      sum += out[base + i];
-    }
-    double inv = 1 / sum;
-    for (int i = 0; i < e; i++) {
-      out[base + i] *= inv;
-    }
-    return max + Math.log(sum);
-  }
 
   private static double softplus(double v) {
     return v > 30 ? v : Math.log1p(Math.exp(v));

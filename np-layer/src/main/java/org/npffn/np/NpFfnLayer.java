@@ -14,19 +14,22 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.ffn.FfnKernel;
+import org.npffn.stack.ffn.Gelu;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.ColumnSums;
+import org.npffn.stack.layers.RealRows;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 import org.npffn.stack.routing.Overflow;
 import org.npffn.stack.routing.Routing;
+import org.npffn.stack.routing.RowSoftmax;
+import org.npffn.stack.routing.SlotCombine;
 import org.npffn.stack.routing.TopKRouter;
 
 /**
@@ -40,7 +43,6 @@ import org.npffn.stack.routing.TopKRouter;
 public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, UnitOutputs {
   /** λ = σ(θ + 3): θ starts at 0, so the decay starts at 0.95 (a memory of about 20 tokens). */
   static final double DECAY_OFFSET = 3.0;
-  private static final double GELU_SLOPE = 1.702;
 
   private int inferenceTopK;
   private boolean renormaliseTopK = true;
@@ -166,7 +168,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     long h = c.getHidden();
 
     // 1-2. context points e_i = φ(c_i)                                             [N, r]
-    boolean[] real = realRows(rowMask, n);
+    boolean[] real = RealRows.of(rowMask, n);
     points = new boolean[n];
     for (int row = 0; row < n; row++) {
       boolean first = row % t == 0;
@@ -219,10 +221,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       }
       // 5. a = gelu(pre) = pre·σ(1.702 pre)
       INDArray sig = buffers.get("sig", dt, n, h);
-      pre.mul(GELU_SLOPE, sig);
-      Nd4j.exec(new Sigmoid(sig, sig));
       INDArray act = buffers.get("act", dt, n, h);
-      pre.mul(sig, act);
+      Gelu.forward(pre, sig, act);
       // 7. gated = a ⊙ expand(scale): group g owns the contiguous units g·h/M .. (g+1)·h/M - 1, so as
       //    [N·M, h/M] rows this is one column broadcast of scale [N·M, 1] (1.1 ms on [4096, 1024] floats,
       //    against 4.0 ms for expanding scale with a membership gemm and multiplying; measured)
@@ -262,17 +262,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     scale = buffers.doubles("scale", n * m);
     for (int row = 0; row < n; row++) {
       if (c.getGating() == GroupGating.SOFTMAX) {
-        double max = Double.NEGATIVE_INFINITY;
+        RowSoftmax.forward(selectorLogits, row, m, alpha);
         for (int g = 0; g < m; g++) {
-          max = Math.max(max, selectorLogits[row * m + g]);
-        }
-        double sum = 0;
-        for (int g = 0; g < m; g++) {
-          alpha[row * m + g] = Math.exp(selectorLogits[row * m + g] - max);
-          sum += alpha[row * m + g];
-        }
-        for (int g = 0; g < m; g++) {
-          alpha[row * m + g] /= sum;
           scale[row * m + g] = m * alpha[row * m + g];
         }
       } else {
@@ -344,25 +335,15 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
             interval(g * hg, (g + 1) * hg)));
         Nd4j.gemm(rs.get(interval(from, to), all()), uG, preG, false, false, 1.0, 1.0);
       }
-      INDArray sigG = sig.get(interval(from, to), all()).assign(preG).muli(GELU_SLOPE);
-      Nd4j.exec(new Sigmoid(sigG, sigG));
-      preG.muli(sigG).muliColumnVector(gates.get(interval(from, to), all()));
+      Gelu.forward(preG, sig.get(interval(from, to), all()), preG);
+      preG.muliColumnVector(gates.get(interval(from, to), all()));
       INDArray wDownG = RowBlockView.rows(params.get(NpFfn.W_DOWN), g * hg, (g + 1) * hg);
       Nd4j.gemm(preG, wDownG, RowBlockView.rows(ys, from, to), false, false, 1.0, 0.0);
     }
+    // y_t = Σ_j ys[slot(t, j)]: the gates are already in; dropped choices read the zero row S
     ys.getRow(slots).assign(0);
     INDArray y = buffers.get("y", dt, n, d);
-    y.assign(0);
-    INDArray picked = buffers.get("picked", dt, n, d);
-    for (int j = 0; j < k; j++) {
-      int[] idx = new int[n];
-      for (int row = 0; row < n; row++) {
-        int s = routing.choiceSlot()[row * k + j];
-        idx[row] = s < 0 ? slots : s;
-      }
-      RowGather.into(ys, idx, picked);
-      y.addi(picked);
-    }
+    SlotCombine.unweighted(routing, slots).into(ys, y, buffers.get("picked", dt, n, d));
     y.addiRowVector(params.get(NpFfn.B_DOWN));
     recordStatistics(groupSums(real), load, Double.NaN);
     return y;
@@ -404,8 +385,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     Nd4j.exec(new Dot(byGroup(dGated), byGroup(act), dScaleArr, 1));
     double[] dScale = RowGather.values(dScaleArr, buffers.doubles("dScale", n * m));
     byGroup(dGated).muliColumnVector(buffers.get("scaleColumn", dt, (long) n * m, 1));
-    // 5. forward was a = pre·s, s = σ(1.702 pre): dpre = da ⊙ (s + 1.702·a ⊙ (1 - s)), over pre
-    sig.rsub(1.0, pre).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
+    // 5. forward was a = gelu(pre): dpre, over pre
+    Gelu.backward(pre, sig, act, dGated);
     // 4. forward was pre = [x | r] [Wup; U] + bup (or x Wup + bup): d[Wup; U] = [x | r]^T dpre and
     //    dL/d[x | r] = dpre [Wup; U]^T, one gemm each
     ColumnSums.into(pre, gradViews.get(NpFfn.B_UP), buffers);
@@ -426,16 +407,14 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     }
     // 6. group selector
     double[] dLogits = buffers.doubles("dLogits", n * m);
+    double[] dAlpha = new double[m]; //                                   one row's dL/dα, reused per row
     for (int row = 0; row < n; row++) {
       if (c.getGating() == GroupGating.SOFTMAX) {
-        // scale = M·softmax(logits): dlogits = α ⊙ (dα - Σ dα·α), dα = M·dscale
-        double dot = 0;
+        // scale = M·α, α = softmax(logits): dα = M·dscale
         for (int g = 0; g < m; g++) {
-          dot += m * dScale[row * m + g] * alpha[row * m + g];
+          dAlpha[g] = m * dScale[row * m + g];
         }
-        for (int g = 0; g < m; g++) {
-          dLogits[row * m + g] = alpha[row * m + g] * (m * dScale[row * m + g] - dot);
-        }
+        RowSoftmax.backward(alpha, row, m, dAlpha, dLogits);
       } else {
         // scale = 1 + tanh(q): dq = dscale ⊙ (1 - tanh²(q))
         for (int g = 0; g < m; g++) {
@@ -625,15 +604,6 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   private INDArray byGroup(INDArray hidden) {
     int m = layerConf().getGroups();
     return hidden.reshape('c', hidden.size(0) * m, hidden.size(1) / m);
-  }
-
-  private static boolean[] realRows(INDArray rowMask, int n) {
-    boolean[] real = new boolean[n];
-    double[] mask = rowMask == null ? null : RowGather.values(rowMask);
-    for (int row = 0; row < n; row++) {
-      real[row] = mask == null || mask[row] != 0;
-    }
-    return real;
   }
 
   /** Sequence s's rows of r [B·T, r] replaced by sequence donors[s]'s. */

@@ -1,10 +1,12 @@
 package org.npffn.stack.layers;
 
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -129,6 +131,19 @@ public final class CoreParallel {
       cut[b] = n * b / blocks;
     }
     return cut;
+  }
+
+  /** Block p of the rows of a contiguous matrix, cut by {@link #rowBlocks}: a view. */
+  public static INDArray block(INDArray m, long[] cut, int p) {
+    return RowBlockView.rows(m, cut[p], cut[p + 1]);
+  }
+
+  /** Block p of a per-row index array, cut by {@link #rowBlocks}: the array itself when one block is all. */
+  public static int[] part(int[] index, long[] cut, int p) {
+    if (cut[p] == 0 && cut[p + 1] == index.length) {
+      return index;
+    }
+    return Arrays.copyOfRange(index, (int) cut[p], (int) cut[p + 1]);
   }
 
   /** Runs parts 0 .. parts-1 in that order. */

@@ -7,12 +7,12 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.moe.MoeFfn;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
+import org.npffn.stack.ffn.Gelu;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.ScratchBuffers;
 import org.npffn.stack.routing.Routing;
@@ -76,10 +76,8 @@ final class MaskedMixtureOracle {
     INDArray sig = buffers.get("sig", dt, n, e * h);
     INDArray hid = buffers.get("hid", dt, n, e * h); //                                [N, E·h]
     INDArray z = gatePart(pre, n, e, h);
-    double a = conf.getActivation() == FfnActivation.GELU ? 1.702 : 1.0;
-    sig.reshape('c', n, e, h).assign(z).muli(a);
-    Nd4j.exec(new Sigmoid(sig, sig));
-    hid.reshape('c', n, e, h).assign(z).muli(sig.reshape('c', n, e, h));
+    Gelu.sigmoidWeighted(z, conf.getActivation() == FfnActivation.GELU ? Gelu.SLOPE : 1.0,
+        sig.reshape('c', n, e, h), hid.reshape('c', n, e, h));
     if (conf.getActivation() == FfnActivation.SWIGLU) {
       hid.reshape('c', n, e, h).muli(upPart(pre, n, e, h));
     }
@@ -130,7 +128,7 @@ final class MaskedMixtureOracle {
     INDArray s3 = sig.reshape('c', n, e, h);
     INDArray d3 = dHid.reshape('c', n, e, h);
     if (conf.getActivation() == FfnActivation.GELU) {
-      z.assign(s3.rsub(1.0).muli(hid.reshape('c', n, e, h)).muli(1.702).addi(s3).muli(d3));
+      Gelu.backward(z, s3, hid.reshape('c', n, e, h), d3);
     } else {
       INDArray u = upPart(pre, n, e, h);
       INDArray silu = z.mul(s3);
