@@ -16,9 +16,9 @@ import org.npffn.stack.layers.RowGather;
  * matrix or n·w row-major doubles, one bulk copy per row through the buffers' NIO views.
  *
  * <p>It exists so that a layer can keep two inputs side by side, [x | r], and run one gemm over [W; U] where
- * it would run two thinner ones. ND4J's own assign between such a column block and a contiguous array took
- * 2.5-4.0 ms for [4096, 256] floats, against 0.11-0.17 ms between contiguous arrays
- * (tools/microbench/Strided.java), which ate the fused gemm's gain; row by row it is a memcpy per row.
+ * it would run two thinner ones. ND4J's own assign between such a column block and a contiguous array is about
+ * 20x slower than between contiguous arrays (tools/microbench/Strided.java, docs/benchmarks.md), which ate the
+ * fused gemm's gain; row by row it is a memcpy per row.
  * Float and double matrices take the NIO path; other types, and operands whose rows are not contiguous, fall
  * back to ND4J's assign.
  */

@@ -13,10 +13,9 @@ import org.npffn.stack.layers.RowGather;
  * product per row: the pair's first layer [h_{t-1}; h_t] W = h_{t-1} W_a + h_t W_b is x [W_a | W_b] with the
  * W_a half taken one row up, never across a sequence boundary. One pass over the buffers' NIO views each way.
  *
- * <p>Done with ND4J ops, the move cost a zeroing op per sequence plus a shifted add and a bias add: 2.8 core-ms
- * of a training step's forward at N = 4096, w = 64, most of it the per-op overhead of the B zeroing ops (phase timers
- * inside `np/T=128`). Float and double matrices are read and written in place; other types through doubles on
- * the heap.
+ * <p>Done with ND4J ops, the move costs a zeroing op per sequence plus a shifted add and a bias add, and the B
+ * zeroing ops' per-op overhead dominates (docs/benchmarks.md). Float and double matrices are read and written in
+ * place; other types through doubles on the heap.
  */
 final class SequenceShift {
   private SequenceShift() {}
