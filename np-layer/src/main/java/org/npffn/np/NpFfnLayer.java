@@ -47,28 +47,35 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   }
 
   /**
-   * Inference-time sparsity: keep only each token's top-k groups and skip the others' computation. A runtime
-   * setting, not saved with the model; 0 means dense (k = M computes the same function through the
-   * per-group dispatch). Training is always dense.
+   * Inference-time sparsity: keep only each token's top-k groups (by α) and skip the others' computation. A
+   * runtime setting, not saved with the model and not in its JSON; training passes ignore it (training is always
+   * dense). k = 0, the default, turns it off: the dense path. k = M computes the dense function through the
+   * per-group dispatch (with {@code renormalise}). {@link NpInference#setTopK} sets every NP layer of a network.
    *
    * @param renormalise whether the kept α are renormalised to sum to 1 over the kept groups (for FiLM gates:
    *     whether the kept gates are rescaled to the token's total gate over all groups)
+   * @throws IllegalArgumentException naming the layer when k is outside [0, M]
    */
   public void setInferenceTopK(int k, boolean renormalise) {
+    checkInferenceTopK(k);
+    this.inferenceTopK = k;
+    this.renormaliseTopK = renormalise;
+  }
+
+  void checkInferenceTopK(int k) {
     int m = layerConf().getGroups();
     if (k < 0 || k > m) {
       throw new IllegalArgumentException(layerId() + ": inference topK = " + k + " must be in [0, groups = " + m
           + "]");
     }
-    this.inferenceTopK = k;
-    this.renormaliseTopK = renormalise;
   }
 
   /**
    * For the context-reliance measurement: at inference, sequence s of the batch is given the context summary
-   * r of sequence donors[s] (each position t reads the donor's r_t), as if r came from other text. Null (the
-   * default) turns it off; training passes ignore it. A caller that wants "another document's context" picks
-   * donors from other documents: the layer cannot know which rows share one.
+   * r of sequence donors[s] (each position t reads the donor's r_t), as if r came from other text. A runtime
+   * setting like the top-k: not saved, ignored by training passes. null, the default, turns it off. A caller
+   * that wants "another document's context" picks donors from other documents: the layer cannot know which
+   * rows share one. {@link NpInference#setContextDonors} sets every NP layer of a network.
    *
    * @throws IllegalArgumentException at the next forward pass if donors.length is not the batch size, or a
    *     donor is outside [0, B)

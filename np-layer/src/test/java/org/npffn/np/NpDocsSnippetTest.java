@@ -39,7 +39,7 @@ class NpDocsSnippetTest {
     UsageListener usage = new UsageListener(10);
     net.setListeners(usage);
     // at inference, keep each token's top-2 groups and skip the rest:
-    // ((NpFfnLayer) net.getLayer(TransformerStack.ffnName(0))).setInferenceTopK(2, true);
+    // NpInference.setTopK(net, 2, true);
     // --- docs/np-layer.md snippet ends
 
     Random rng = new Random(6);
