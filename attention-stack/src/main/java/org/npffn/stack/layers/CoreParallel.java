@@ -15,8 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Why: with ND4J's elementwise ops on one thread (the launcher's OMP_NUM_THREADS=1, see NpEval) a second
  * core idles through every activation and bias step, and a small gemm split over two BLAS threads spends
- * much of its time in the threads waiting for each other (sched_yield was ~20% of the layer thread's samples
- * at E = 64 under perf, measured). Parts on Java threads keep both cores busy with no hand-off inside a
+ * much of its time in the threads waiting for each other (sched_yield in a perf profile, docs/benchmarks.md).
+ * Parts on Java threads keep both cores busy with no hand-off inside a
  * product. BLAS is set to one thread for the duration and restored after: OpenBLAS's thread count is one
  * process-wide setting, so a step of this kind must not overlap another thread's large gemm (DL4J runs a
  * network's layers one after another). Two sections at once from different threads (ParallelInference,

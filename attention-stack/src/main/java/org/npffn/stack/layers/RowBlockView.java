@@ -17,8 +17,8 @@ public final class RowBlockView {
 
   /**
    * Rows [from, to) of the c-order matrix {@code m}, sharing its buffer. Also the cheap way to slice: MoE
-   * experts slice their rows many times per step, and this costs ~7 µs against ~17 µs for
-   * {@code get(interval(from, to), all())} (measured).
+   * experts slice their rows many times per step, and this costs less than half of
+   * {@code get(interval(from, to), all())} (docs/benchmarks.md).
    */
   public static INDArray rows(INDArray m, long from, long to) {
     requireContiguous(m, "m");
