@@ -2,10 +2,10 @@ package org.npffn.eval;
 
 import org.npffn.eval.compare.FfnSettings;
 import org.npffn.moe.Gating;
-import org.npffn.moe.Overflow;
 import org.npffn.np.ContextMode;
 import org.npffn.np.GroupGating;
 import org.npffn.stack.ffn.FfnActivation;
+import org.npffn.stack.routing.Overflow;
 import picocli.CommandLine.Option;
 
 /** The FFN kinds' knobs for compare; unset ones take {@link FfnSettings#defaults()}. */

@@ -1,5 +1,7 @@
 package org.npffn.moe;
 
+import org.npffn.stack.routing.Routing;
+
 /**
  * The two router losses, as pure functions on [N, E] row-major arrays of the real tokens.
  *
@@ -11,6 +13,19 @@ package org.npffn.moe;
  */
 public final class BalanceLosses {
   private BalanceLosses() {}
+
+  /**
+   * f_i: the fraction of the real tokens' k·N choices that selected expert i, counted before capacity (0 for
+   * every expert when no token is real).
+   */
+  public static double[] selectedFractions(Routing routing) {
+    double[] f = new double[routing.experts()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = routing.realTokens() == 0 ? 0
+          : (double) routing.selected()[i] / ((long) routing.k() * routing.realTokens());
+    }
+    return f;
+  }
 
   /**
    * Switch Transformer load-balancing loss (Fedus et al. 2021, eq. 4): α·E·Σ_i f_i·P_i, with f_i the fraction
@@ -32,19 +47,6 @@ public final class BalanceLosses {
       g[i] = alpha * f.length * f[i];
     }
     return g;
-  }
-
-  /** log Σ_e exp(logits[t, e]), stably. */
-  public static double logSumExp(double[] logits, int t, int experts) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (int e = 0; e < experts; e++) {
-      max = Math.max(max, logits[t * experts + e]);
-    }
-    double sum = 0;
-    for (int e = 0; e < experts; e++) {
-      sum += Math.exp(logits[t * experts + e] - max);
-    }
-    return max + Math.log(sum);
   }
 
   /**

@@ -16,6 +16,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnCost;
 import org.npffn.stack.ffn.FfnSlotConf;
+import org.npffn.stack.routing.Overflow;
 
 /**
  * A top-k Mixture-of-Experts FFN (Shazeer et al. 2017) with sparse dispatch: each of E experts d -> d_e -> d
@@ -51,6 +52,7 @@ public class MoeFfn extends FfnSlotConf {
   /** The loss-free balancing bias: saved with the model, moved by its own rule, never by the optimizer. */
   public static final String BALANCE_BIAS = "balanceBias";
 
+  // The settings and their defaults, written only here (the Builder starts from a fresh MoeFfn).
   private int nExperts;
   private int topK;
   private long expertHidden;
@@ -63,31 +65,33 @@ public class MoeFfn extends FfnSlotConf {
   private long noiseSeed;
   private double auxLossWeight;
   private double zLossWeight;
+  /** null: unlimited capacity. */
   private Double capacityFactor;
   private Overflow overflow = Overflow.DROP;
   private boolean lossFreeBalancing;
+  /** γ of the loss-free bias: the paper's value, for tens of thousands of steps. */
   private double biasRate = 1e-3;
 
   private MoeFfn() {}
 
   private MoeFfn(Builder b) {
     super(b);
-    nExperts = b.nExperts;
-    topK = b.topK;
-    expertHidden = b.expertHidden;
-    activation = b.activation;
-    nShared = b.nShared;
-    routerRank = b.routerRank;
-    gating = b.gating;
-    renormalize = b.renormalize;
-    noisy = b.noisy;
-    noiseSeed = b.noiseSeed;
-    auxLossWeight = b.auxLossWeight;
-    zLossWeight = b.zLossWeight;
-    capacityFactor = b.capacityFactor;
-    overflow = b.overflow;
-    lossFreeBalancing = b.lossFreeBalancing;
-    biasRate = b.biasRate;
+    nExperts = b.set.nExperts;
+    topK = b.set.topK;
+    expertHidden = b.set.expertHidden;
+    activation = b.set.activation;
+    nShared = b.set.nShared;
+    routerRank = b.set.routerRank;
+    gating = b.set.gating;
+    renormalize = b.set.renormalize;
+    noisy = b.set.noisy;
+    noiseSeed = b.set.noiseSeed;
+    auxLossWeight = b.set.auxLossWeight;
+    zLossWeight = b.set.zLossWeight;
+    capacityFactor = b.set.capacityFactor;
+    overflow = b.set.overflow;
+    lossFreeBalancing = b.set.lossFreeBalancing;
+    biasRate = b.set.biasRate;
     checkSizes();
     if (nIn > 0) {
       validate();
@@ -238,48 +242,34 @@ public class MoeFfn extends FfnSlotConf {
 
   /** Builder. Defaults: softmax top-k with renormalisation, linear router, GELU, no balancing switched on. */
   public static class Builder extends FfnSlotConf.Builder<Builder> {
-    private int nExperts;
-    private int topK;
-    private long expertHidden;
-    private FfnActivation activation = FfnActivation.GELU;
-    private int nShared;
-    private int routerRank;
-    private Gating gating = Gating.SOFTMAX;
-    private boolean renormalize = true;
-    private boolean noisy;
-    private long noiseSeed;
-    private double auxLossWeight;
-    private double zLossWeight;
-    private Double capacityFactor;
-    private Overflow overflow = Overflow.DROP;
-    private boolean lossFreeBalancing;
-    private double biasRate = 1e-3;
+    /** The settings so far, starting from the field defaults above: each default is written once. */
+    private final MoeFfn set = new MoeFfn();
 
     /** E, the number of routed experts. */
-    public Builder nExperts(int e) { nExperts = e; return this; }
+    public Builder nExperts(int e) { set.nExperts = e; return this; }
     /** k, experts per token. */
-    public Builder topK(int k) { topK = k; return this; }
+    public Builder topK(int k) { set.topK = k; return this; }
     /** d_e, each expert's hidden width. */
-    public Builder expertHidden(long h) { expertHidden = h; return this; }
-    public Builder activation(FfnActivation a) { activation = Preconditions.checkNotNull(a, "activation"); return this; }
+    public Builder expertHidden(long h) { set.expertHidden = h; return this; }
+    public Builder activation(FfnActivation a) { set.activation = Preconditions.checkNotNull(a, "activation"); return this; }
     /** Always-on shared experts, each d -> d_e -> d (DeepSeek-MoE). Default 0. */
-    public Builder nShared(int n) { nShared = n; return this; }
+    public Builder nShared(int n) { set.nShared = n; return this; }
     /** r of a low-rank router d -> r -> E; 0 (default) for a linear router d -> E. */
-    public Builder routerRank(int r) { routerRank = r; return this; }
-    public Builder gating(Gating g) { gating = Preconditions.checkNotNull(g, "gating"); return this; }
+    public Builder routerRank(int r) { set.routerRank = r; return this; }
+    public Builder gating(Gating g) { set.gating = Preconditions.checkNotNull(g, "gating"); return this; }
     /** Softmax gating only: renormalise the k kept probabilities to sum to 1. Default true. */
-    public Builder renormalize(boolean r) { renormalize = r; return this; }
+    public Builder renormalize(boolean r) { set.renormalize = r; return this; }
     /** Noisy top-k gating in training (Shazeer et al. 2017, eq. 4), seeded. */
-    public Builder noisy(boolean n, long seed) { noisy = n; noiseSeed = seed; return this; }
+    public Builder noisy(boolean n, long seed) { set.noisy = n; set.noiseSeed = seed; return this; }
     /** α of the Switch load-balancing loss α·E·Σ f_i P_i; 0 (default) switches it off. Switch uses 0.01. */
-    public Builder auxLossWeight(double a) { auxLossWeight = a; return this; }
+    public Builder auxLossWeight(double a) { set.auxLossWeight = a; return this; }
     /** β of the ST-MoE router z-loss β·mean (logsumexp logits)²; 0 (default) off. ST-MoE uses 0.001. */
-    public Builder zLossWeight(double b) { zLossWeight = b; return this; }
+    public Builder zLossWeight(double b) { set.zLossWeight = b; return this; }
     /** Expert capacity factor; unset (default) is unlimited capacity. */
-    public Builder capacityFactor(double c) { capacityFactor = c; return this; }
-    public Builder overflow(Overflow o) { overflow = Preconditions.checkNotNull(o, "overflow"); return this; }
+    public Builder capacityFactor(double c) { set.capacityFactor = c; return this; }
+    public Builder overflow(Overflow o) { set.overflow = Preconditions.checkNotNull(o, "overflow"); return this; }
     /** Auxiliary-loss-free balancing (Wang et al. 2024) with bias rate γ (1e-3 in the paper). */
-    public Builder lossFreeBalancing(boolean on, double rate) { lossFreeBalancing = on; biasRate = rate; return this; }
+    public Builder lossFreeBalancing(boolean on, double rate) { set.lossFreeBalancing = on; set.biasRate = rate; return this; }
 
     @Override
     @SuppressWarnings("unchecked")

@@ -15,6 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.TestNets;
 import org.npffn.stack.ffn.UsageAccumulator;
 import org.npffn.stack.ffn.UsageSnapshot;
+import org.npffn.stack.routing.Routing;
 
 /** Auxiliary-loss-free balancing (Wang et al. 2024) on a skewed synthetic token stream. */
 class MoeBalancingProperties {

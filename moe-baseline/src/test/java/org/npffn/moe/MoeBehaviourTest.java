@@ -22,6 +22,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.npffn.stack.TestNets;
 import org.npffn.stack.TransformerStack;
+import org.npffn.stack.routing.Overflow;
 import org.npffn.stack.layers.NonFiniteValueException;
 
 /** Configuration errors, bad input, loss scaling, the bias rule, and round trips. */

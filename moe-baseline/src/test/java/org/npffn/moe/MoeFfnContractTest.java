@@ -5,6 +5,7 @@ import java.util.Set;
 import net.jqwik.api.Group;
 import org.npffn.stack.contract.ExpectedUsage;
 import org.npffn.stack.contract.FfnContract;
+import org.npffn.stack.routing.Overflow;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnSlotConf;
 

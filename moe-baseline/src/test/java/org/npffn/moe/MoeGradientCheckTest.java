@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.npffn.stack.TestNets;
 import org.npffn.stack.ffn.FfnActivation;
+import org.npffn.stack.routing.Overflow;
 
 /**
  * Gradient checks (double precision) of the MoE layer. The rows cover every pair of option values at least

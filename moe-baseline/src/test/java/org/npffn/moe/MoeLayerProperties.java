@@ -3,7 +3,6 @@ package org.npffn.moe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -36,54 +35,6 @@ class MoeLayerProperties {
 
   private static INDArray gaussian(Random rng, long... shape) {
     return TestNets.randomSequence(rng, RNNFormat.NWC, shape[0], shape[2], shape[1]);
-  }
-
-  @Property(tries = 40, seed = "20261124")
-  void sparsePathEqualsTheDenseMaskedOracle(@ForAll @IntRange(min = 1, max = 6) int e,
-      @ForAll @IntRange(min = 1, max = 6) int kSeed, @ForAll Gating gating, @ForAll FfnActivation act,
-      @ForAll @IntRange(min = 0, max = 1) int shared, @ForAll @IntRange(min = 0, max = 2) int capacityMode,
-      @ForAll boolean renorm, @ForAll boolean masked, @ForAll long seed) {
-    int k = 1 + (kSeed - 1) % e;
-    MoeFfn.Builder b = base(e, k).gating(gating).activation(act).nShared(shared).renormalize(renorm);
-    if (capacityMode > 0) {
-      b.capacityFactor(0.6).overflow(capacityMode == 1 ? Overflow.DROP : Overflow.NEXT_BEST);
-    }
-    MoeFfn conf = b.build();
-    Random rng = new Random(seed);
-    int t = 5;
-    Layer layer = MoeNets.layer(conf, C, t, seed);
-    INDArray x = gaussian(rng, 3, t, C);
-    INDArray mask = masked ? TestNets.rightPaddedMask(t, 5, 2, 4) : null;
-    INDArray y = MoeNets.forward(layer, x, mask, true);
-    Routing r = ((MoeFfnLayer) layer).lastRouting();
-    MaskedMixtureOracle oracle = new MaskedMixtureOracle((MoeFfn) layer.conf().getLayer(), layer.paramTable());
-    INDArray rowMask = mask == null ? null : mask.reshape('c', 15, 1);
-    INDArray yOracle = oracle.forward(x.reshape('c', 15, C), MaskedMixtureOracle.gateMatrix(r, DataType.DOUBLE),
-        rowMask);
-    assertTrue(y.reshape('c', 15, C).equalsWithEps(yOracle, 1e-10), "forward differs");
-
-    INDArray dy = gaussian(rng, 3, t, C);
-    Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray> g = MoeNets.backward(layer, dy);
-    Map<String, INDArray> oracleGrads = new HashMap<>();
-    for (int i = 0; i < e; i++) {
-      for (String name : new String[] {MoeFfn.W1, MoeFfn.B1, MoeFfn.W2, MoeFfn.B2}) {
-        oracleGrads.put(MoeFfn.expertKey(i, name), layer.getParam(MoeFfn.expertKey(i, name)).like());
-      }
-    }
-    if (shared > 0) {
-      for (String key : new String[] {MoeFfn.SHARED_W1, MoeFfn.SHARED_B1, MoeFfn.SHARED_W2, MoeFfn.SHARED_B2}) {
-        oracleGrads.put(key, layer.getParam(key).like());
-      }
-    }
-    INDArray dyRows = dy.reshape('c', 15, C).dup();
-    if (rowMask != null) {
-      dyRows.muliColumnVector(rowMask);
-    }
-    oracle.backward(dyRows, oracleGrads);
-    for (Map.Entry<String, INDArray> en : oracleGrads.entrySet()) {
-      INDArray sparse = g.getFirst().getGradientFor(en.getKey());
-      assertTrue(sparse.equalsWithEps(en.getValue(), 1e-10), "gradient of " + en.getKey() + " differs");
-    }
   }
 
   /**

@@ -40,7 +40,7 @@ class MoeUnitOutputProperties {
     INDArray x = TestNets.randomSequence(new Random(seed), RNNFormat.NWC, B, C, T);
     INDArray mask = masked ? TestNets.rightPaddedMask(T, 5, 2, 4) : null;
     INDArray y = MoeNets.forward(layer, x, mask, false).dup().reshape('c', (long) B * T, C); //     [N, C]
-    INDArray gates = MaskedMixtureOracle.gateMatrix(layer.lastRouting(), DataType.DOUBLE); //         [N, E]
+    INDArray gates = Nd4j.create(layer.lastRouting().gateMatrix(), new long[] {(long) B * T, e}, DataType.DOUBLE);
     INDArray mixed = Nd4j.zeros(DataType.DOUBLE, (long) B * T, C);
     for (int u = 0; u < e; u++) {
       INDArray unit = layer.unitOutput(u); //                                                         [N, C]

@@ -7,11 +7,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
-import org.npffn.stack.layers.ColumnBlock;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.RowBlockView;
 import org.npffn.stack.layers.ScratchBuffers;
-import org.npffn.stack.layers.SequenceShift;
 
 /**
  * φ, the encoder of context points: e_t = φ(c_t), a GELU MLP c -> r -> r whose input c_t is h_t (TOKEN) or
@@ -20,7 +18,7 @@ import org.npffn.stack.layers.SequenceShift;
  * <p>The pair is never built. Its first layer splits as c_t W1 = h_{t-1} W1a + h_t W1b with W1 = [W1a; W1b],
  * so the forward computes x W1a and x W1b on the [N, d] rows and moves the first product down one position
  * within each sequence, and the backward moves dpre up one position: passes over [N, r] rows instead of
- * strided copies and adds of [N, 2d] arrays, which cost ~20 ms of a 170 ms step at N = 4096, d = 256 (measured).
+ * strided copies and adds of [N, 2d] arrays, which cost about a tenth of a training step (docs/benchmarks.md).
  */
 final class ContextEncoder {
   private final NpFfn conf;
@@ -50,8 +48,7 @@ final class ContextEncoder {
    *
    * <p>One product x [W1a | W1b] [N, 2r], whose W1a half is added one row down within each sequence with b1
    * in one pass (SequenceShift): a sequence's first row has no predecessor (h_{-1} = 0). One gemm of 2r
-   * columns instead of two of r: 1.37-1.39 against 1.59-1.65 ms per block of 2,048 rows, with the other
-   * core doing the same (tools/microbench/PhiPairs.java).
+   * columns is faster than two of r (tools/microbench/PhiPairs.java, docs/benchmarks.md).
    */
   private void transitionInput(INDArray x, int t, FfnWeights w, INDArray pre) {
     INDArray halves = buffers.get("phi.halves", x.dataType(), x.rows(), 2L * conf.getContextWidth());

@@ -43,6 +43,7 @@ public class NpFfn extends FfnSlotConf {
   public static final String A_OUT = "Aout";
   public static final String FILM = "G";
 
+  // The settings and their defaults, written only here (the Builder starts from a fresh NpFfn).
   private long hidden;
   private int groups;
   private int contextWidth;
@@ -56,14 +57,14 @@ public class NpFfn extends FfnSlotConf {
 
   private NpFfn(Builder b) {
     super(b);
-    hidden = b.hidden;
-    groups = b.groups;
-    contextWidth = b.contextWidth;
-    contextMode = b.contextMode;
-    gating = b.gating;
-    selectorRank = b.selectorRank;
-    contextProjection = b.contextProjection;
-    decay = b.decay;
+    hidden = b.set.hidden;
+    groups = b.set.groups;
+    contextWidth = b.set.contextWidth;
+    contextMode = b.set.contextMode;
+    gating = b.set.gating;
+    selectorRank = b.set.selectorRank;
+    contextProjection = b.set.contextProjection;
+    decay = b.set.decay;
     checkSizes();
     if (nIn > 0) {
       validate();
@@ -163,31 +164,25 @@ public class NpFfn extends FfnSlotConf {
 
   /** Builder. Defaults: transition context, softmax groups of rank-16 selector, U on, no decay. */
   public static class Builder extends FfnSlotConf.Builder<Builder> {
-    private long hidden;
-    private int groups;
-    private int contextWidth;
-    private ContextMode contextMode = ContextMode.TRANSITION;
-    private GroupGating gating = GroupGating.SOFTMAX;
-    private int selectorRank = 16;
-    private boolean contextProjection = true;
-    private boolean decay;
+    /** The settings so far, starting from the field defaults above: each default is written once. */
+    private final NpFfn set = new NpFfn();
 
     /** h, the FFN's hidden width. */
-    public Builder hidden(long h) { hidden = h; return this; }
+    public Builder hidden(long h) { set.hidden = h; return this; }
     /** M, the number of sub-networks; must divide h. */
-    public Builder groups(int m) { groups = m; return this; }
+    public Builder groups(int m) { set.groups = m; return this; }
     /** M as set so far (for the matching helpers). */
-    public int getGroups() { return groups; }
+    public int getGroups() { return set.groups; }
     /** r, the width of the context summary. */
-    public Builder contextWidth(int r) { contextWidth = r; return this; }
-    public Builder contextMode(ContextMode m) { contextMode = Preconditions.checkNotNull(m, "contextMode"); return this; }
-    public Builder gating(GroupGating g) { gating = Preconditions.checkNotNull(g, "gating"); return this; }
+    public Builder contextWidth(int r) { set.contextWidth = r; return this; }
+    public Builder contextMode(ContextMode m) { set.contextMode = Preconditions.checkNotNull(m, "contextMode"); return this; }
+    public Builder gating(GroupGating g) { set.gating = Preconditions.checkNotNull(g, "gating"); return this; }
     /** Rank of the low-rank group selector A = A2 A1 (softmax gating). */
-    public Builder selectorRank(int k) { selectorRank = k; return this; }
+    public Builder selectorRank(int k) { set.selectorRank = k; return this; }
     /** Whether r_t enters the hidden pre-activation through U (default true). */
-    public Builder contextProjection(boolean on) { contextProjection = on; return this; }
+    public Builder contextProjection(boolean on) { set.contextProjection = on; return this; }
     /** Exponentially decayed context mean with a learned per-channel rate (not permutation invariant). */
-    public Builder decay(boolean on) { decay = on; return this; }
+    public Builder decay(boolean on) { set.decay = on; return this; }
 
     @Override
     @SuppressWarnings("unchecked")

@@ -1,59 +1,44 @@
 package org.npffn.np;
 
-import static org.nd4j.linalg.indexing.NDArrayIndex.all;
-import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
-
 import com.google.common.base.Preconditions;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
-import org.nd4j.linalg.factory.Nd4j;
-import org.npffn.moe.Overflow;
-import org.npffn.moe.Routing;
-import org.npffn.moe.TopKRouter;
-import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
-import org.npffn.stack.layers.ColumnBlock;
-import org.npffn.stack.layers.ColumnSums;
-import org.npffn.stack.layers.RowBlockView;
+import org.npffn.stack.layers.RealRows;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 
 /**
- * Implementation of {@link NpFfn} on rows [N, d], N = B·T.
+ * Implementation of {@link NpFfn} on rows [N, d], N = B·T. The forward is the list of the steps of
+ * docs/np-layer.md, each a concept with its forward and backward side by side:
  *
- * <p>Training and dense inference run the whole FFN with the groups' scales applied to the hidden units.
- * With an inference top-k below M ({@link #setInferenceTopK}), each token keeps its k largest groups and only
- * those groups are computed: tokens are dispatched per group like an MoE's experts (groups are column blocks
- * of W_up and row blocks of W_down).
+ * <ol>
+ *   <li>1-3. the context summary r_t ({@link ContextSummary}: φ, {@link ContextEncoder}, and the causal mean,
+ *       {@link ContextAggregator});
+ *   <li>[x | r] side by side ({@link JointInput});
+ *   <li>6. the group scales s_t ({@link GroupSelector});
+ *   <li>4, 5, 7, 8. the decoder on all groups ({@link Decoder}), or at inference with a top-k below M only each
+ *       token's k largest groups ({@link TopKGroups});
+ *   <li>the usage statistics ({@link GroupStatistics}).
+ * </ol>
  */
 public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, UnitOutputs {
-  /** λ = σ(θ + 3): θ starts at 0, so the decay starts at 0.95 (a memory of about 20 tokens). */
-  static final double DECAY_OFFSET = 3.0;
-  private static final double GELU_SLOPE = 1.702;
-
   private int inferenceTopK;
   private boolean renormaliseTopK = true;
   private int[] contextDonors;
 
-  private boolean[] points;
-  private ContextAggregator.Scan scan;
-  private double[] alpha;
-  private double[] scale;
-  private double[] selectorLogits;
+  /** What the last forward keeps for the backward and for the accessors below. */
+  private ContextSummary context;
+  private GroupSelector.Scales scales;
+  private GroupStatistics.Sums sums;
   private UsageSnapshot usage;
-  private GroupSums sums;
   /** Whether the last forward took the sparse path, which leaves no [N, h] activations for unitOutput. */
   private boolean denseActivationsStale = true;
 
@@ -62,28 +47,35 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   }
 
   /**
-   * Inference-time sparsity: keep only each token's top-k groups and skip the others' computation. A runtime
-   * setting, not saved with the model; 0 means dense (k = M computes the same function through the
-   * per-group dispatch). Training is always dense.
+   * Inference-time sparsity: keep only each token's top-k groups (by α) and skip the others' computation. A
+   * runtime setting, not saved with the model and not in its JSON; training passes ignore it (training is always
+   * dense). k = 0, the default, turns it off: the dense path. k = M computes the dense function through the
+   * per-group dispatch (with {@code renormalise}). {@link NpInference#setTopK} sets every NP layer of a network.
    *
    * @param renormalise whether the kept α are renormalised to sum to 1 over the kept groups (for FiLM gates:
    *     whether the kept gates are rescaled to the token's total gate over all groups)
+   * @throws IllegalArgumentException naming the layer when k is outside [0, M]
    */
   public void setInferenceTopK(int k, boolean renormalise) {
+    checkInferenceTopK(k);
+    this.inferenceTopK = k;
+    this.renormaliseTopK = renormalise;
+  }
+
+  void checkInferenceTopK(int k) {
     int m = layerConf().getGroups();
     if (k < 0 || k > m) {
       throw new IllegalArgumentException(layerId() + ": inference topK = " + k + " must be in [0, groups = " + m
           + "]");
     }
-    this.inferenceTopK = k;
-    this.renormaliseTopK = renormalise;
   }
 
   /**
    * For the context-reliance measurement: at inference, sequence s of the batch is given the context summary
-   * r of sequence donors[s] (each position t reads the donor's r_t), as if r came from other text. Null (the
-   * default) turns it off; training passes ignore it. A caller that wants "another document's context" picks
-   * donors from other documents: the layer cannot know which rows share one.
+   * r of sequence donors[s] (each position t reads the donor's r_t), as if r came from other text. A runtime
+   * setting like the top-k: not saved, ignored by training passes. null, the default, turns it off. A caller
+   * that wants "another document's context" picks donors from other documents: the layer cannot know which
+   * rows share one. {@link NpInference#setContextDonors} sets every NP layer of a network.
    *
    * @throws IllegalArgumentException at the next forward pass if donors.length is not the batch size, or a
    *     donor is outside [0, B)
@@ -103,10 +95,10 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
    * the groups (the bench's reference of the top-k path). Needs a pass that ran whole (any inference pass).
    */
   public double[] lastGroupShares() {
-    Preconditions.checkState(rows != null && alpha != null && lastForwardBlocks() == 1,
+    Preconditions.checkState(rows != null && scales != null && lastForwardBlocks() == 1,
         "%s: needs a forward pass that ran whole (a training step in blocks of sequences keeps its α in the "
         + "blocks)", layerConf().getLayerName());
-    return alpha.clone();
+    return scales.alpha().clone();
   }
 
   @Override
@@ -125,11 +117,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
         + "(inference top-k off; a training step in blocks of sequences keeps no whole-batch activations)",
         layerConf().getLayerName());
     Preconditions.checkElementIndex(u, units(), "group");
-    NpFfn c = layerConf();
-    long hg = c.groupWidth();
-    INDArray act = buffers.get("act", rows.x().dataType(), rows.x().size(0), c.getHidden()); //         [N, h]
-    INDArray wDown = RowBlockView.rows(params.get(NpFfn.W_DOWN), u * hg, (u + 1) * hg); //              [h/M, d]
-    return act.get(all(), interval(u * hg, (u + 1) * hg)).mmul(wDown); //                             [N, d]
+    return new Decoder(layerConf(), buffers).groupOutput(u, rows.tokens(), rows.x().dataType(), params);
   }
 
   /**
@@ -144,7 +132,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   /** The statistics of the whole batch, from the blocks' sums. */
   @Override
   protected void afterForwardInBlocks(List<? extends SequenceLayer<NpFfn>> shards) {
-    GroupSums total = ((NpFfnLayer) shards.get(0)).sums;
+    GroupStatistics.Sums total = ((NpFfnLayer) shards.get(0)).sums;
     for (int i = 1; i < shards.size(); i++) {
       total = total.plus(((NpFfnLayer) shards.get(i)).sums);
     }
@@ -152,224 +140,49 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     denseActivationsStale = true;
   }
 
-  // ---------------------------------------------------------------- forward
-
   @Override
   protected INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training) {
     NpFfn c = layerConf();
     INDArray x = in.x(); //                                                           [N, d]
-    DataType dt = x.dataType();
     int b = (int) in.batch();
     int t = (int) in.length();
     int n = b * t;
-    int m = c.getGroups();
-    long d = c.getNIn();
-    long h = c.getHidden();
+    int width = c.getContextWidth();
+    boolean[] real = RealRows.of(rowMask, n);
 
-    // 1-2. context points e_i = φ(c_i)                                             [N, r]
-    boolean[] real = realRows(rowMask, n);
-    points = new boolean[n];
-    for (int row = 0; row < n; row++) {
-      boolean first = row % t == 0;
-      points[row] = c.getContextMode() == ContextMode.TOKEN ? real[row] : !first && real[row] && real[row - 1];
-    }
-    FfnKernel.Work phi = new ContextEncoder(c, buffers).forward(x, b, t, params);
-    // 3. r_t = (r_0 + Σ e_i) / (n_t + 1), or its decayed form                       [N, r]
-    int size = n * c.getContextWidth();
-    scan = ContextAggregator.forward(RowGather.values(phi.y(), buffers.doubles("e", size)), points, b, t,
-        c.getContextWidth(), RowGather.values(params.get(NpFfn.PRIOR)), lambda(), new ContextAggregator.Scan(
-            buffers.doubles("scan.r", size), buffers.doubles("scan.s", size), buffers.doubles("scan.w", size)));
-    double[] rValues = scan.r();
+    // 1-3. r_t = (r_0 + Σ_{i ∈ ctx(t)} φ(c_i)) / (n_t + 1)                              [N, r]
+    context = new ContextSummary(c, buffers);
+    double[] rValues = context.forward(x, real, b, t, params);
     if (contextDonors != null && !training) {
-      rValues = fromDonors(rValues, contextDonors, b, t, c.getContextWidth());
+      rValues = ContextSummary.fromDonors(rValues, contextDonors, b, t, width, layerId());
     }
-    INDArray r = buffers.get("r", dt, n, c.getContextWidth());
+    INDArray r = buffers.get("r", x.dataType(), n, width);
     RowGather.setValues(r, rValues);
-    if (jointInput(c) && (training || c.getGating() == GroupGating.SOFTMAX)) {
-      // [x | r] side by side, read by the training up-projection and by the softmax selector: U's and Ar's
-      // products ride in W_up's and Ah's gemms, one gemm each over [d + r] instead of a wide one plus a thin
-      // one (a thin gemm runs at about half the speed on two BLAS threads)
-      INDArray xr = buffers.get("xr", dt, n, d + c.getContextWidth()); //                      [N, d + r]
-      ColumnBlock.write(x, xr, 0);
-      ColumnBlock.write(rValues, c.getContextWidth(), xr, d);
+    if (JointInput.used(c) && (training || c.getGating() == GroupGating.SOFTMAX)) {
+      JointInput.write(buffers, x, rValues, width); //                                       [N, d + r]
     }
-
-    // 6. group scales [N, M]: M·softmax(A2 A1 [h; r]) or 1 + tanh(G r)
-    groupScales(r, real);
-    boolean sparse = !training && inferenceTopK > 0;
-    denseActivationsStale = sparse;
+    // 6. group scales s_t: M·softmax(A2 A1 [h; r]) or 1 + tanh(G r)                      [N, M]
+    scales = new GroupSelector(c, buffers).forward(r, params);
+    GroupStatistics.Sums passSums = GroupStatistics.Sums.of(scales.alpha(), real, c.getGroups());
     INDArray y;
-    if (sparse) {
-      y = sparseForward(x, r, real);
+    denseActivationsStale = !training && inferenceTopK > 0;
+    if (denseActivationsStale) {
+      // 4-8 at inference on each token's top-k groups only
+      TopKGroups.Output top = TopKGroups.forward(c, buffers, params, x, r, scales, real, inferenceTopK,
+          renormaliseTopK);
+      y = top.y();
+      recordStatistics(passSums, top.load(), Double.NaN);
     } else {
-      // 4. pre = [x | r] [Wup; U] + bup, or x Wup + bup                            [N, h]
-      INDArray pre = buffers.get("pre", dt, n, h);
-      double reliance = Double.NaN;
-      if (c.isContextProjection() && training) {
-        Nd4j.gemm(buffers.get("xr", dt, n, d + c.getContextWidth()), upAndU(), pre, false, false, 1.0, 0.0);
-      } else {
-        Nd4j.gemm(x, params.get(NpFfn.W_UP), pre, false, false, 1.0, 0.0);
-      }
-      pre.addiRowVector(params.get(NpFfn.B_UP));
-      if (c.isContextProjection() && !training) {
-        // context reliance ‖U r_t‖ / ‖W_up h_t + b‖ costs two row norms over [N, h]: inference passes only
-        INDArray ru = buffers.get("ru", dt, n, h);
-        Nd4j.gemm(r, params.get(NpFfn.U), ru, false, false, 1.0, 0.0);
-        reliance = contextReliance(ru, pre, real);
-        pre.addi(ru);
-      }
-      // 5. a = gelu(pre) = pre·σ(1.702 pre)
-      INDArray sig = buffers.get("sig", dt, n, h);
-      pre.mul(GELU_SLOPE, sig);
-      Nd4j.exec(new Sigmoid(sig, sig));
-      INDArray act = buffers.get("act", dt, n, h);
-      pre.mul(sig, act);
-      // 7. gated = a ⊙ expand(scale): group g owns the contiguous units g·h/M .. (g+1)·h/M - 1, so as
-      //    [N·M, h/M] rows this is one column broadcast of scale [N·M, 1] (1.1 ms on [4096, 1024] floats,
-      //    against 4.0 ms for expanding scale with a membership gemm and multiplying; measured)
-      INDArray gated = buffers.get("gated", dt, n, h);
-      INDArray scales = buffers.get("scaleColumn", dt, (long) n * m, 1); //                        [N·M, 1]
-      RowGather.setValues(scales, scale);
-      Nd4j.exec(new BroadcastMulOp(byGroup(act), scales, byGroup(gated), 0));
-      // 8. y = gated Wdown + bdown
-      y = buffers.get("y", dt, n, d);
-      Nd4j.gemm(gated, params.get(NpFfn.W_DOWN), y, false, false, 1.0, 0.0);
-      y.addiRowVector(params.get(NpFfn.B_DOWN));
-      recordStatistics(groupSums(real), null, reliance);
+      // 4-8. y = W_down [gelu(W_up h + U r + b_up) ⊙ expand(s)] + b_down                 [N, d]
+      Decoder.Output out = new Decoder(c, buffers).forward(x, r, scales.scale(), real, training, params);
+      y = out.y();
+      recordStatistics(passSums, null, out.reliance());
     }
     if (rowMask != null) {
       y.muliColumnVector(rowMask);
     }
     return y;
   }
-
-  private void groupScales(INDArray r, boolean[] real) {
-    NpFfn c = layerConf();
-    int n = (int) r.size(0);
-    int m = c.getGroups();
-    DataType dt = r.dataType();
-    INDArray logits = buffers.get("selLogits", dt, n, m);
-    if (c.getGating() == GroupGating.SOFTMAX) {
-      // z1 = [h; r] A1 = [x | r] [Ah; Ar]; logits = z1 Aout
-      INDArray z1 = buffers.get("z1", dt, n, c.getSelectorRank());
-      INDArray xr = buffers.get("xr", dt, n, c.getNIn() + c.getContextWidth());
-      Nd4j.gemm(xr, selectorIn(params), z1, false, false, 1.0, 0.0);
-      Nd4j.gemm(z1, params.get(NpFfn.A_OUT), logits, false, false, 1.0, 0.0);
-    } else {
-      Nd4j.gemm(r, params.get(NpFfn.FILM), logits, false, false, 1.0, 0.0);
-    }
-    selectorLogits = RowGather.values(logits, buffers.doubles("selectorLogits", n * m));
-    alpha = buffers.doubles("alpha", n * m);
-    scale = buffers.doubles("scale", n * m);
-    for (int row = 0; row < n; row++) {
-      if (c.getGating() == GroupGating.SOFTMAX) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int g = 0; g < m; g++) {
-          max = Math.max(max, selectorLogits[row * m + g]);
-        }
-        double sum = 0;
-        for (int g = 0; g < m; g++) {
-          alpha[row * m + g] = Math.exp(selectorLogits[row * m + g] - max);
-          sum += alpha[row * m + g];
-        }
-        for (int g = 0; g < m; g++) {
-          alpha[row * m + g] /= sum;
-          scale[row * m + g] = m * alpha[row * m + g];
-        }
-      } else {
-        double sum = 0;
-        for (int g = 0; g < m; g++) {
-          scale[row * m + g] = 1 + Math.tanh(selectorLogits[row * m + g]);
-          sum += scale[row * m + g];
-        }
-        for (int g = 0; g < m; g++) {
-          alpha[row * m + g] = scale[row * m + g] / sum; // the groups' shares, for the statistics
-        }
-      }
-    }
-  }
-
-  /** Only each token's top-k groups, dispatched per group (groups as experts), at inference. */
-  private INDArray sparseForward(INDArray x, INDArray r, boolean[] real) {
-    NpFfn c = layerConf();
-    int n = (int) x.size(0);
-    int m = c.getGroups();
-    int k = inferenceTopK;
-    long d = c.getNIn();
-    long hg = c.groupWidth();
-    DataType dt = x.dataType();
-    // gates: the kept groups' scales; renormalised, they are rescaled to the token's total scale over all
-    // groups (M for softmax groups: M·α_m / Σ_kept α), so k = M gives back the dense function
-    Routing routing = TopKRouter.route(alpha, scale, real, m, k, Integer.MAX_VALUE, Overflow.DROP,
-        renormaliseTopK);
-    int slots = routing.slots();
-    INDArray xs = buffers.get("sxs", dt, slots + 1L, d).get(interval(0, slots), all());
-    INDArray rs = buffers.get("srs", dt, slots + 1L, c.getContextWidth()).get(interval(0, slots), all());
-    RowGather.into(x, routing.slotToken(), xs);
-    RowGather.into(r, routing.slotToken(), rs);
-    INDArray ys = buffers.get("sys", dt, slots + 1L, d);
-    // group g owns Wup columns and Wdown rows g·h/M ..: the column blocks are copied out of the flat view once
-    // per pass, the row blocks are views
-    INDArray wUp = params.get(NpFfn.W_UP).dup('c');
-    INDArray bUp = params.get(NpFfn.B_UP).dup('c');
-    INDArray u = c.isContextProjection() ? params.get(NpFfn.U).dup('c') : null;
-    double[] slotGate = routing.slotGate().clone();
-    if (renormaliseTopK) {
-      for (int sl = 0; sl < slots; sl++) {
-        int row = routing.slotToken()[sl];
-        double total = 0;
-        for (int g = 0; g < m; g++) {
-          total += scale[row * m + g];
-        }
-        slotGate[sl] *= total;
-      }
-    }
-    INDArray gates = Nd4j.create(slotGate.length == 0 ? new double[1] : slotGate,
-        new long[] {Math.max(slots, 1), 1}, DataType.DOUBLE).castTo(dt);
-    INDArray pre = buffers.get("spre", dt, slots + 1L, hg);
-    INDArray sig = buffers.get("ssig", dt, slots + 1L, hg);
-    double[] load = new double[m];
-    for (int g = 0; g < m; g++) {
-      int from = routing.expertOffset()[g];
-      int to = routing.expertOffset()[g + 1];
-      load[g] = to - from;
-      if (to == from) {
-        continue;
-      }
-      INDArray wUpG = buffers.get("wUp" + g, dt, d, hg).assign(wUp.get(all(), interval(g * hg, (g + 1) * hg)));
-      INDArray preG = pre.get(interval(from, to), all());
-      Nd4j.gemm(xs.get(interval(from, to), all()), wUpG, preG, false, false, 1.0, 0.0);
-      preG.addiRowVector(bUp.get(all(), interval(g * hg, (g + 1) * hg)));
-      if (u != null) {
-        INDArray uG = buffers.get("u" + g, dt, c.getContextWidth(), hg).assign(u.get(all(),
-            interval(g * hg, (g + 1) * hg)));
-        Nd4j.gemm(rs.get(interval(from, to), all()), uG, preG, false, false, 1.0, 1.0);
-      }
-      INDArray sigG = sig.get(interval(from, to), all()).assign(preG).muli(GELU_SLOPE);
-      Nd4j.exec(new Sigmoid(sigG, sigG));
-      preG.muli(sigG).muliColumnVector(gates.get(interval(from, to), all()));
-      INDArray wDownG = RowBlockView.rows(params.get(NpFfn.W_DOWN), g * hg, (g + 1) * hg);
-      Nd4j.gemm(preG, wDownG, RowBlockView.rows(ys, from, to), false, false, 1.0, 0.0);
-    }
-    ys.getRow(slots).assign(0);
-    INDArray y = buffers.get("y", dt, n, d);
-    y.assign(0);
-    INDArray picked = buffers.get("picked", dt, n, d);
-    for (int j = 0; j < k; j++) {
-      int[] idx = new int[n];
-      for (int row = 0; row < n; row++) {
-        int s = routing.choiceSlot()[row * k + j];
-        idx[row] = s < 0 ? slots : s;
-      }
-      RowGather.into(ys, idx, picked);
-      y.addi(picked);
-    }
-    y.addiRowVector(params.get(NpFfn.B_DOWN));
-    recordStatistics(groupSums(real), load, Double.NaN);
-    return y;
-  }
-
-  // ---------------------------------------------------------------- backward
 
   @Override
   protected INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews) {
@@ -379,281 +192,37 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     int b = (int) rows.batch();
     int t = (int) rows.length();
     int n = b * t;
-    int m = c.getGroups();
-    int width = c.getContextWidth();
     long d = c.getNIn();
-    long h = c.getHidden();
-    INDArray r = buffers.get("r", dt, n, width);
-    INDArray pre = buffers.get("pre", dt, n, h);
-    INDArray sig = buffers.get("sig", dt, n, h);
-    INDArray act = buffers.get("act", dt, n, h);
-    INDArray gated = buffers.get("gated", dt, n, h);
+    long joint = d + c.getContextWidth();
 
-    // 8. forward was y = (gated Wdown + bdown) ⊙ mask
+    // forward was y = decoder(...) ⊙ mask
     INDArray dy = dOut;
     if (rowMask != null) {
       dy = buffers.get("dyMasked", dt, n, d).assign(dOut).muliColumnVector(rowMask);
     }
-    Nd4j.gemm(gated, dy, gradViews.get(NpFfn.W_DOWN), true, false, 1.0, 0.0);
-    ColumnSums.into(dy, gradViews.get(NpFfn.B_DOWN), buffers);
-    INDArray dGated = buffers.get("dGated", dt, n, h);
-    Nd4j.gemm(dy, params.get(NpFfn.W_DOWN), dGated, false, true, 1.0, 0.0);
-    // 7. forward was gated = a ⊙ expand(scale): dscale[n, g] = Σ_{j in group g} dgated[n, j]·a[n, j], one dot
-    //    product per row of the [N·M, h/M] views (2.4 ms on [4096, 1024] floats, against 4.4 ms for the product
-    //    pass plus a gemm with the 0/1 group membership; measured), and da = dgated ⊙ expand(scale)
-    INDArray dScaleArr = buffers.get("dScale", dt, (long) n * m);
-    Nd4j.exec(new Dot(byGroup(dGated), byGroup(act), dScaleArr, 1));
-    double[] dScale = RowGather.values(dScaleArr, buffers.doubles("dScale", n * m));
-    byGroup(dGated).muliColumnVector(buffers.get("scaleColumn", dt, (long) n * m, 1));
-    // 5. forward was a = pre·s, s = σ(1.702 pre): dpre = da ⊙ (s + 1.702·a ⊙ (1 - s)), over pre
-    sig.rsub(1.0, pre).muli(act).muli(GELU_SLOPE).addi(sig).muli(dGated);
-    // 4. forward was pre = [x | r] [Wup; U] + bup (or x Wup + bup): d[Wup; U] = [x | r]^T dpre and
-    //    dL/d[x | r] = dpre [Wup; U]^T, one gemm each
-    ColumnSums.into(pre, gradViews.get(NpFfn.B_UP), buffers);
     INDArray dx = buffers.get("dx", dt, n, d);
-    boolean joint = jointInput(c);
-    INDArray xr = joint ? buffers.get("xr", dt, n, d + width) : null;
-    INDArray dxr = joint ? buffers.get("dxr", dt, n, d + width) : null; //                     [N, d + r]
-    if (c.isContextProjection()) {
-      INDArray dUpAndU = buffers.get("dUpAndU", dt, d + width, h); //                          [d + r, h]
-      Nd4j.gemm(xr, pre, dUpAndU, true, false, 1.0, 0.0);
-      gradViews.get(NpFfn.W_UP).assign(RowBlockView.rows(dUpAndU, 0, d));
-      gradViews.get(NpFfn.U).assign(RowBlockView.rows(dUpAndU, d, d + width));
-      // [Wup; U] as the training forward stacked it (the parameters do not change in between)
-      Nd4j.gemm(pre, buffers.get("upAndU", dt, d + width, h), dxr, false, true, 1.0, 0.0);
-    } else {
-      Nd4j.gemm(x, pre, gradViews.get(NpFfn.W_UP), true, false, 1.0, 0.0);
-      Nd4j.gemm(pre, params.get(NpFfn.W_UP), dx, false, true, 1.0, 0.0);
-    }
-    // 6. group selector
-    double[] dLogits = buffers.doubles("dLogits", n * m);
-    for (int row = 0; row < n; row++) {
-      if (c.getGating() == GroupGating.SOFTMAX) {
-        // scale = M·softmax(logits): dlogits = α ⊙ (dα - Σ dα·α), dα = M·dscale
-        double dot = 0;
-        for (int g = 0; g < m; g++) {
-          dot += m * dScale[row * m + g] * alpha[row * m + g];
-        }
-        for (int g = 0; g < m; g++) {
-          dLogits[row * m + g] = alpha[row * m + g] * (m * dScale[row * m + g] - dot);
-        }
-      } else {
-        // scale = 1 + tanh(q): dq = dscale ⊙ (1 - tanh²(q))
-        for (int g = 0; g < m; g++) {
-          double th = Math.tanh(selectorLogits[row * m + g]);
-          dLogits[row * m + g] = dScale[row * m + g] * (1 - th * th);
-        }
-      }
-    }
-    INDArray dl = buffers.get("dSelLogits", dt, n, m);
-    RowGather.setValues(dl, dLogits);
-    INDArray drFilm = null;
-    if (c.getGating() == GroupGating.SOFTMAX) {
-      INDArray z1 = buffers.get("z1", dt, n, c.getSelectorRank());
-      Nd4j.gemm(z1, dl, gradViews.get(NpFfn.A_OUT), true, false, 1.0, 0.0);
-      INDArray dz1 = buffers.get("dz1", dt, n, c.getSelectorRank());
-      Nd4j.gemm(dl, params.get(NpFfn.A_OUT), dz1, false, true, 1.0, 0.0);
-      // forward was z1 = [x | r] [Ah; Ar]
-      Nd4j.gemm(xr, dz1, selectorIn(gradViews), true, false, 1.0, 0.0);
-      Nd4j.gemm(dz1, selectorIn(params), dxr, false, true, 1.0, c.isContextProjection() ? 1.0 : 0.0);
-    } else {
-      Nd4j.gemm(r, dl, gradViews.get(NpFfn.FILM), true, false, 1.0, 0.0);
-      drFilm = buffers.get("drFilm", dt, n, width);
-      Nd4j.gemm(dl, params.get(NpFfn.FILM), drFilm, false, true, 1.0, 0.0);
-    }
-    // dL/dx and dL/dr out of dL/d[x | r] (ColumnBlock: a memcpy per row, not ND4J's strided assign)
-    double[] dr = buffers.doubles("dr", n * width);
-    if (c.isContextProjection()) {
-      ColumnBlock.read(dxr, 0, dx);
-    } else if (joint) {
-      dx.addi(dxr.get(all(), interval(0, d)));
-    }
-    if (joint) {
-      ColumnBlock.read(dxr, d, width, dr);
-    } else {
-      Arrays.fill(dr, 0.0);
-    }
-    if (drFilm != null) {
-      double[] film = RowGather.values(drFilm, buffers.doubles("drFilm", n * width));
-      for (int i = 0; i < dr.length; i++) {
-        dr[i] += film[i];
-      }
-    }
-    // 3. forward was the context scan
-    double[] de = buffers.doubles("de", n * width);
-    double[] dPrior = new double[width];
-    double[] lambda = lambda();
-    double[] dLambda = lambda == null ? null : new double[width];
-    ContextAggregator.backward(scan, dr, points, b, t, width,
-        RowGather.values(params.get(NpFfn.PRIOR)), lambda, de, dPrior, dLambda);
-    gradViews.get(NpFfn.PRIOR).assign(Nd4j.create(dPrior, new long[] {1, width}, DataType.DOUBLE));
-    if (lambda != null) {
-      // λ = σ(θ + offset): dθ = dλ · λ (1 - λ)
-      for (int j = 0; j < width; j++) {
-        dLambda[j] *= lambda[j] * (1 - lambda[j]);
-      }
-      gradViews.get(NpFfn.DECAY).assign(Nd4j.create(dLambda, new long[] {1, width}, DataType.DOUBLE));
-    }
-    // 2-1. forward was e = φ(c): back through φ into x
-    INDArray deArray = buffers.get("de", dt, n, width);
-    RowGather.setValues(deArray, de);
-    new ContextEncoder(c, buffers).backward(x, b, t, deArray, params, gradViews, dx);
+    INDArray xr = JointInput.used(c) ? buffers.get("xr", dt, n, joint) : null;
+    INDArray dxr = JointInput.used(c) ? buffers.get("dxr", dt, n, joint) : null; //              [N, d + r]
+    // 8-4. the decoder: its gradients, dL/ds, and dL/dx (no U) or dL/d[x | r] (U)
+    double[] dScale = new Decoder(c, buffers).backward(dy, x, dx, dxr, params, gradViews);
+    // 6. the selector: its gradients, and its part of dL/d[x | r] (softmax) or of dL/dr (FiLM)
+    INDArray r = buffers.get("r", dt, n, c.getContextWidth());
+    INDArray drFilm = new GroupSelector(c, buffers).backward(scales, dScale, r, xr, dxr, params, gradViews);
+    double[] dr = JointInput.split(c, buffers, dxr, dx, drFilm);
+    // 3-1. the context summary: φ's, r_0's and the decay's gradients, and φ's part of dL/dx
+    context.backward(dr, x, b, t, params, gradViews, dx);
     return dx;
   }
 
-  // ---------------------------------------------------------------- statistics
-
-  /** Sums over the real rows of one forward: their count, Σ_t α_t per group and Σ_t H(α_t). */
-  private record GroupSums(long count, double[] alphaSum, double entropy) {
-    GroupSums plus(GroupSums o) {
-      double[] a = alphaSum.clone();
-      for (int g = 0; g < a.length; g++) {
-        a[g] += o.alphaSum[g];
-      }
-      return new GroupSums(count + o.count, a, entropy + o.entropy);
-    }
-  }
-
-  private GroupSums groupSums(boolean[] real) {
-    int m = layerConf().getGroups();
-    double[] summed = new double[m];
-    double entropy = 0;
-    long count = 0;
-    for (int row = 0; row < real.length; row++) {
-      if (!real[row]) {
-        continue;
-      }
-      count++;
-      for (int g = 0; g < m; g++) {
-        double a = alpha[row * m + g];
-        summed[g] += a;
-        if (a > 0) {
-          entropy -= a * Math.log(a);
-        }
-      }
-    }
-    return new GroupSums(count, summed, entropy);
-  }
-
-  /**
-   * p̄ = mean_t α_t; load = kept tokens per group under inference top-k, else the summed α; scalars: the
-   * effective number of groups exp H(p̄), per token exp E_t H(α_t), their difference (specialisation), dead
-   * groups (p̄_m below 0.1/M) and, in inference passes, the context reliance ‖U r_t‖ / ‖W_up h_t + b‖.
-   */
-  private void recordStatistics(GroupSums sums, double[] topKLoad, double reliance) {
-    int m = layerConf().getGroups();
-    this.sums = sums;
-    double[] mean = new double[m];
-    double entropyOfMean = 0;
-    int dead = 0;
-    for (int g = 0; g < m; g++) {
-      mean[g] = sums.alphaSum()[g] / Math.max(sums.count(), 1);
-      if (mean[g] > 0) {
-        entropyOfMean -= mean[g] * Math.log(mean[g]);
-      }
-      if (mean[g] < 0.1 / m) {
-        dead++;
-      }
-    }
-    double effective = Math.exp(entropyOfMean);
-    double perToken = Math.exp(sums.entropy() / Math.max(sums.count(), 1));
-    Map<String, Double> scalars = new HashMap<>();
-    scalars.put("effective_groups", effective);
-    scalars.put("effective_groups_per_token", perToken);
-    scalars.put("specialisation", effective - perToken);
-    scalars.put("dead_groups", (double) dead);
-    if (!Double.isNaN(reliance)) {
-      scalars.put("context_reliance", reliance);
-    }
-    String name = layerConf().getLayerName() == null ? "np" : layerConf().getLayerName();
-    usage = new UsageSnapshot(name, sums.count(), topKLoad != null ? topKLoad : sums.alphaSum().clone(), mean, 0,
-        scalars);
-  }
-
-  /** mean over real rows of ‖r U‖ / ‖x Wup + b‖. */
-  private static double contextReliance(INDArray ru, INDArray pre, boolean[] real) {
-    double[] num = ru.norm2(1).toDoubleVector();
-    double[] den = pre.norm2(1).toDoubleVector();
-    double sum = 0;
-    int count = 0;
-    for (int row = 0; row < real.length; row++) {
-      if (real[row] && den[row] > 0) {
-        sum += num[row] / den[row];
-        count++;
-      }
-    }
-    return count == 0 ? Double.NaN : sum / count;
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private double[] lambda() {
-    if (!layerConf().isDecay()) {
-      return null;
-    }
-    double[] theta = RowGather.values(params.get(NpFfn.DECAY));
-    double[] l = new double[theta.length];
-    for (int j = 0; j < l.length; j++) {
-      l[j] = 1 / (1 + Math.exp(-(theta[j] + DECAY_OFFSET)));
-    }
-    return l;
-  }
-
-  /** Whether the layer keeps [x | r] side by side: U or the softmax selector reads both. */
-  private static boolean jointInput(NpFfn c) {
-    return c.isContextProjection() || c.getGating() == GroupGating.SOFTMAX;
-  }
-
-  /**
-   * [Wup; U] [d + r, h], copied side by side once per training forward (the backward reads the same copy):
-   * the parameters keep their order (U after bdown), so saved models and initial values stay as they were.
-   */
-  private INDArray upAndU() {
-    NpFfn c = layerConf();
-    INDArray wUp = params.get(NpFfn.W_UP);
-    INDArray stack = buffers.get("upAndU", wUp.dataType(), c.getNIn() + c.getContextWidth(), c.getHidden());
-    RowBlockView.rows(stack, 0, c.getNIn()).assign(wUp);
-    RowBlockView.rows(stack, c.getNIn(), c.getNIn() + c.getContextWidth()).assign(params.get(NpFfn.U));
-    return stack;
-  }
-
-  /** [Ah; Ar] [d + r, k], the selector's first factor on [h; r]: NpFfnParams declares Ar right after Ah. */
-  private static INDArray selectorIn(Map<String, INDArray> table) {
-    return RowBlockView.stacked(table.get(NpFfn.A_H), table.get(NpFfn.A_R));
-  }
-
-  /** [N, h] seen as [N·M, h/M]: row n·M + g holds token n's units of group g. */
-  private INDArray byGroup(INDArray hidden) {
-    int m = layerConf().getGroups();
-    return hidden.reshape('c', hidden.size(0) * m, hidden.size(1) / m);
-  }
-
-  private static boolean[] realRows(INDArray rowMask, int n) {
-    boolean[] real = new boolean[n];
-    double[] mask = rowMask == null ? null : RowGather.values(rowMask);
-    for (int row = 0; row < n; row++) {
-      real[row] = mask == null || mask[row] != 0;
-    }
-    return real;
-  }
-
-  /** Sequence s's rows of r [B·T, r] replaced by sequence donors[s]'s. */
-  private double[] fromDonors(double[] r, int[] donors, int b, int t, int width) {
-    Preconditions.checkArgument(donors.length == b, "%s: %s context donors for a batch of %s sequences",
-        layerId(), donors.length, b);
-    double[] out = new double[r.length];
-    int block = t * width;
-    for (int s = 0; s < b; s++) {
-      Preconditions.checkArgument(donors[s] >= 0 && donors[s] < b, "%s: context donor %s of sequence %s is "
-          + "outside [0, %s)", layerId(), donors[s], s, b);
-      System.arraycopy(r, donors[s] * block, out, s * block, block);
-    }
-    return out;
+  private void recordStatistics(GroupStatistics.Sums passSums, double[] topKLoad, double reliance) {
+    sums = passSums;
+    usage = GroupStatistics.snapshot(layerConf().getLayerName() == null ? "np" : layerConf().getLayerName(),
+        passSums, topKLoad, reliance);
   }
 
   @Override
   public void clear() {
     super.clear();
-    scan = null;
+    context = null;
   }
 }

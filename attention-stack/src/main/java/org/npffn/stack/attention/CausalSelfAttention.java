@@ -30,8 +30,8 @@ public class CausalSelfAttention extends SequenceLayerConf {
 
   private CausalSelfAttention(Builder b) {
     super(b);
-    this.nHeads = b.nHeads;
-    this.causal = b.causal;
+    this.nHeads = b.set.nHeads;
+    this.causal = b.set.causal;
     Preconditions.checkArgument(nHeads > 0, "%s: nHeads = %s must be positive", describe(), nHeads);
     Preconditions.checkArgument(nIn >= 0, "%s: nIn = %s must be positive", describe(), nIn);
     if (nIn > 0) {
@@ -92,17 +92,17 @@ public class CausalSelfAttention extends SequenceLayerConf {
 
   /** Builder; nHeads is required, the width comes from the input. */
   public static class Builder extends SequenceLayerConf.Builder<Builder> {
-    private int nHeads;
-    private boolean causal = true;
+    /** The settings so far, starting from the field defaults above: each default is written once. */
+    private final CausalSelfAttention set = new CausalSelfAttention();
 
     public Builder nHeads(int nHeads) {
-      this.nHeads = nHeads;
+      set.nHeads = nHeads;
       return this;
     }
 
     /** Causal (each position sees itself and the past; the default) or bidirectional. */
     public Builder causal(boolean causal) {
-      this.causal = causal;
+      set.causal = causal;
       return this;
     }
 

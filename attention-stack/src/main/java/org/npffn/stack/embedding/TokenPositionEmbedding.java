@@ -30,8 +30,8 @@ public class TokenPositionEmbedding extends SequenceLayerConf {
 
   private TokenPositionEmbedding(Builder b) {
     super(b);
-    this.maxLength = b.maxLength;
-    this.positions = b.positions;
+    this.maxLength = b.set.maxLength;
+    this.positions = b.set.positions;
     validate();
   }
 
@@ -102,8 +102,8 @@ public class TokenPositionEmbedding extends SequenceLayerConf {
 
   /** Builder: vocabSize, width and maxLength are required. */
   public static class Builder extends SequenceLayerConf.Builder<Builder> {
-    private long maxLength;
-    private PositionEncoding positions = PositionEncoding.LEARNED;
+    /** The settings so far, starting from the field defaults above: each default is written once. */
+    private final TokenPositionEmbedding set = new TokenPositionEmbedding();
 
     /** V, the number of distinct ids (256 for bytes). */
     public Builder vocabSize(long vocabSize) {
@@ -117,12 +117,12 @@ public class TokenPositionEmbedding extends SequenceLayerConf {
 
     /** The longest sequence the layer accepts (the size of the learned position table). */
     public Builder maxLength(long maxLength) {
-      this.maxLength = maxLength;
+      set.maxLength = maxLength;
       return this;
     }
 
     public Builder positions(PositionEncoding positions) {
-      this.positions = Preconditions.checkNotNull(positions, "positions");
+      set.positions = Preconditions.checkNotNull(positions, "positions");
       return this;
     }
 

@@ -29,8 +29,8 @@ public class DenseFfn extends FfnSlotConf {
 
   private DenseFfn(Builder b) {
     super(b);
-    this.hidden = b.hidden;
-    this.activation = b.activation;
+    this.hidden = b.set.hidden;
+    this.activation = b.set.activation;
     Preconditions.checkArgument(hidden > 0, "%s: hidden = %s must be positive", describe(), hidden);
     Preconditions.checkArgument(nIn >= 0, "%s: nIn = %s must be positive", describe(), nIn);
     Preconditions.checkArgument(nOut >= 0, "%s: nOut = %s must be positive", describe(), nOut);
@@ -100,17 +100,17 @@ public class DenseFfn extends FfnSlotConf {
 
   /** Builder; hidden is required, the width comes from the input. */
   public static class Builder extends FfnSlotConf.Builder<Builder> {
-    private long hidden;
-    private FfnActivation activation = FfnActivation.GELU;
+    /** The settings so far, starting from the field defaults above: each default is written once. */
+    private final DenseFfn set = new DenseFfn();
 
     /** h, the hidden width (4d in GPT-2). */
     public Builder hidden(long hidden) {
-      this.hidden = hidden;
+      set.hidden = hidden;
       return this;
     }
 
     public Builder activation(FfnActivation activation) {
-      this.activation = Preconditions.checkNotNull(activation, "activation");
+      set.activation = Preconditions.checkNotNull(activation, "activation");
       return this;
     }
 

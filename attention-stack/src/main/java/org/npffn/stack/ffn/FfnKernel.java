@@ -5,7 +5,6 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.RowBlockView;
@@ -15,16 +14,11 @@ import org.npffn.stack.layers.ScratchBuffers;
  * Forward and backward of one d -> h -> d FFN on n token rows, written into caller-owned arrays: the dense
  * FFN runs it on all N rows, an MoE expert on the rows routed to it.
  *
- * <p>Both activations are x·σ(a·x): GELU in its sigmoid form with a = 1.702 (Hendrycks and Gimpel 2016, the
- * form of ND4J's GELU op), and SiLU with a = 1 for SwiGLU. The forward keeps s = σ(a·x), so the backward
- * needs no transcendental function: d/dx x·σ(ax) = s + a·(x·s)·(1 - s). ND4J's GELU and GELUDerivative ops
- * take 10-25 ms each on [4096, 1024] here; the sigmoid once plus arithmetic passes take about half of that.
- * Every product is a gemm into a preallocated array, because allocation, not arithmetic, costs in ND4J.
+ * <p>Both activations are x·σ(a·x) ({@link Gelu}): GELU in its sigmoid form with a = 1.702, and SiLU with
+ * a = 1 for SwiGLU. Every product is a gemm into a preallocated array, because allocation, not arithmetic,
+ * costs in ND4J.
  */
 public final class FfnKernel {
-  /** The sigmoid-GELU slope. */
-  static final double GELU_SLOPE = 1.702;
-
   private FfnKernel() {}
 
   /**
@@ -80,10 +74,7 @@ public final class FfnKernel {
     INDArray hid = work.hid();
     long h = hid.size(1);
     INDArray z = act == FfnActivation.GELU ? pre : gate(pre, h);
-    double a = act == FfnActivation.GELU ? GELU_SLOPE : 1.0;
-    z.mul(a, sig);
-    Nd4j.exec(new Sigmoid(sig, sig));
-    z.mul(sig, hid);
+    Gelu.sigmoidWeighted(z, act == FfnActivation.GELU ? Gelu.SLOPE : 1.0, sig, hid);
     if (act == FfnActivation.SWIGLU) {
       hid.muli(up(pre, h));
     }
@@ -128,8 +119,7 @@ public final class FfnKernel {
     INDArray dHid = work.dHid();
     long h = hid.size(1);
     if (act == FfnActivation.GELU) {
-      // dpre = dhid ⊙ (s + a·hid ⊙ (1 - s))
-      sig.rsub(1.0, pre).muli(hid).muli(GELU_SLOPE).addi(sig).muli(dHid);
+      Gelu.backward(pre, sig, hid, dHid);
     } else {
       // hid = silu(g) ⊙ u: du = dhid ⊙ silu(g); dg = dhid ⊙ u ⊙ (s + silu(g) ⊙ (1 - s))
       INDArray gate = gate(pre, h);

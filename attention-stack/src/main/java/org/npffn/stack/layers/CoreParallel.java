@@ -1,10 +1,12 @@
 package org.npffn.stack.layers;
 
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -13,8 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Why: with ND4J's elementwise ops on one thread (the launcher's OMP_NUM_THREADS=1, see NpEval) a second
  * core idles through every activation and bias step, and a small gemm split over two BLAS threads spends
- * much of its time in the threads waiting for each other (sched_yield was ~20% of the layer thread's samples
- * at E = 64 under perf, measured). Parts on Java threads keep both cores busy with no hand-off inside a
+ * much of its time in the threads waiting for each other (sched_yield in a perf profile, docs/benchmarks.md).
+ * Parts on Java threads keep both cores busy with no hand-off inside a
  * product. BLAS is set to one thread for the duration and restored after: OpenBLAS's thread count is one
  * process-wide setting, so a step of this kind must not overlap another thread's large gemm (DL4J runs a
  * network's layers one after another). Two sections at once from different threads (ParallelInference,
@@ -129,6 +131,19 @@ public final class CoreParallel {
       cut[b] = n * b / blocks;
     }
     return cut;
+  }
+
+  /** Block p of the rows of a contiguous matrix, cut by {@link #rowBlocks}: a view. */
+  public static INDArray block(INDArray m, long[] cut, int p) {
+    return RowBlockView.rows(m, cut[p], cut[p + 1]);
+  }
+
+  /** Block p of a per-row index array, cut by {@link #rowBlocks}: the array itself when one block is all. */
+  public static int[] part(int[] index, long[] cut, int p) {
+    if (cut[p] == 0 && cut[p + 1] == index.length) {
+      return index;
+    }
+    return Arrays.copyOfRange(index, (int) cut[p], (int) cut[p + 1]);
   }
 
   /** Runs parts 0 .. parts-1 in that order. */

@@ -17,8 +17,8 @@ public final class RowBlockView {
 
   /**
    * Rows [from, to) of the c-order matrix {@code m}, sharing its buffer. Also the cheap way to slice: MoE
-   * experts slice their rows many times per step, and this costs ~7 µs against ~17 µs for
-   * {@code get(interval(from, to), all())} (measured).
+   * experts slice their rows many times per step, and this costs less than half of
+   * {@code get(interval(from, to), all())} (docs/benchmarks.md).
    */
   public static INDArray rows(INDArray m, long from, long to) {
     requireContiguous(m, "m");
@@ -58,12 +58,12 @@ public final class RowBlockView {
   }
 
   /** The whole buffer a view was cut from, as native-order bytes (NIO): offset() counts from its start. */
-  static ByteBuffer bytes(INDArray m) {
+  public static ByteBuffer bytes(INDArray m) {
     return buffer(m).asNio().order(ByteOrder.nativeOrder());
   }
 
   /** Whether {@code m} is a c-order matrix whose rows follow each other with unit column stride. */
-  static boolean isContiguous(INDArray m) {
+  public static boolean isContiguous(INDArray m) {
     boolean rowsFollow = m.rows() <= 1 || m.stride(0) == m.columns();
     boolean unitColumns = m.rows() == 0 || m.columns() <= 1 || m.stride(1) == 1;
     return m.rank() == 2 && m.ordering() == 'c' && rowsFollow && unitColumns;

@@ -23,8 +23,8 @@ public class SequenceNorm extends SequenceLayerConf {
 
   private SequenceNorm(Builder b) {
     super(b);
-    this.kind = b.kind;
-    this.eps = b.eps;
+    this.kind = b.set.kind;
+    this.eps = b.set.eps;
     Preconditions.checkArgument(eps > 0 && Double.isFinite(eps), "%s: eps = %s must be positive", describe(), eps);
     Preconditions.checkArgument(nIn >= 0, "%s: nIn = %s must be positive", describe(), nIn);
     this.nOut = nIn;
@@ -75,17 +75,17 @@ public class SequenceNorm extends SequenceLayerConf {
 
   /** Builder; the width comes from the input. */
   public static class Builder extends SequenceLayerConf.Builder<Builder> {
-    private NormKind kind = NormKind.LAYER;
-    private double eps = 1e-5;
+    /** The settings so far, starting from the field defaults above: each default is written once. */
+    private final SequenceNorm set = new SequenceNorm();
 
     public Builder kind(NormKind kind) {
-      this.kind = Preconditions.checkNotNull(kind, "kind");
+      set.kind = Preconditions.checkNotNull(kind, "kind");
       return this;
     }
 
     /** Added to the variance (or mean square) before the square root. */
     public Builder eps(double eps) {
-      this.eps = eps;
+      set.eps = eps;
       return this;
     }
 

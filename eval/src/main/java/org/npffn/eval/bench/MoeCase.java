@@ -6,12 +6,11 @@ import org.deeplearning4j.nn.api.Layer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.npffn.moe.MaskedMixtureOracle;
 import org.npffn.moe.MoeFfn;
 import org.npffn.moe.MoeFfnLayer;
-import org.npffn.moe.Overflow;
-import org.npffn.moe.Routing;
-import org.npffn.moe.TopKRouter;
+import org.npffn.stack.routing.Overflow;
+import org.npffn.stack.routing.Routing;
+import org.npffn.stack.routing.TopKRouter;
 
 /**
  * "moe/E=n": forward + backward of the sparse MoE layer (linear softmax router, aux loss on).

@@ -3,15 +3,17 @@ package org.npffn.eval.bench;
 import java.util.Arrays;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.npffn.moe.Overflow;
-import org.npffn.moe.TopKRouter;
 import org.npffn.np.ContextMode;
 import org.npffn.np.NpFfn;
 import org.npffn.np.NpFfnLayer;
+import org.npffn.np.NpInference;
+import org.npffn.stack.routing.Overflow;
+import org.npffn.stack.routing.TopKRouter;
 
 /**
  * "np/T=n": forward + backward of the NP layer at a constant N tokens per batch (B = N / T), transition
@@ -55,7 +57,8 @@ public final class NpCase implements BenchCase {
   public void setUp() {
     NpFfn conf = new NpFfn.Builder().hidden(hidden).groups(groups).contextWidth(contextWidth)
         .contextMode(ContextMode.TRANSITION).build();
-    layer = SingleLayer.instantiate(conf, width, length);
+    ComputationGraph net = SingleLayer.network(conf, width, length, DataType.FLOAT);
+    layer = net.getLayer("layer");
     flopsPerToken = ((NpFfn) layer.conf().getLayer()).cost().flopsPerToken();
     // a random selector, so top-k has real choices to make
     layer.getParam(NpFfn.A_OUT).assign(Nd4j.randn(DataType.FLOAT, layer.getParam(NpFfn.A_OUT).shape()));
@@ -63,9 +66,7 @@ public final class NpCase implements BenchCase {
     for (String bias : new String[] {NpFfn.B_UP, NpFfn.B_DOWN}) {
       layer.getParam(bias).assign(Nd4j.randn(DataType.FLOAT, layer.getParam(bias).shape()).muli(0.1));
     }
-    if (inferenceTopK > 0) {
-      ((NpFfnLayer) layer).setInferenceTopK(inferenceTopK, true);
-    }
+    NpInference.setTopK(net, inferenceTopK, true);
     int batch = tokens / length;
     x = Nd4j.randn(DataType.FLOAT, batch, length, width);
     dy = Nd4j.randn(DataType.FLOAT, batch, length, width).muli(1e-3);

@@ -27,6 +27,11 @@ final class SingleLayer {
   }
 
   static Layer instantiate(SequenceLayerConf conf, long width, long length, DataType dataType) {
+    return network(conf, width, length, dataType).getLayer("layer");
+  }
+
+  /** The one-layer network ("layer", then an MSE loss) the layer lives in, for network-wide settings. */
+  static ComputationGraph network(SequenceLayerConf conf, long width, long length, DataType dataType) {
     conf.setDataFormat(RNNFormat.NWC);
     ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(7)
         .dataType(dataType).graphBuilder().addInputs("x").addLayer("layer", conf, "x")
@@ -35,7 +40,7 @@ final class SingleLayer {
         .setOutputs("loss").setInputTypes(InputType.recurrent(width, length, RNNFormat.NWC)).build());
     net.init();
     net.initGradientsView(); // normally done on the first fit; the layer's backward writes into these views
-    return net.getLayer("layer");
+    return net;
   }
 
   /** activate (training) then backpropGradient on {@code x} and {@code dy}, as DL4J calls them. */

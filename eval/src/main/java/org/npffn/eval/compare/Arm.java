@@ -3,7 +3,6 @@ package org.npffn.eval.compare;
 import org.npffn.eval.train.TrainConfig;
 import org.npffn.moe.MoeFfn;
 import org.npffn.np.NpFfn;
-import org.npffn.np.NpMatching;
 import org.npffn.stack.ffn.DenseFfn;
 import org.npffn.stack.ffn.FfnFactory;
 

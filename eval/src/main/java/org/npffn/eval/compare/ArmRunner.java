@@ -28,7 +28,7 @@ import org.npffn.eval.train.TrainingLoop;
 import org.npffn.eval.train.TrainingState;
 import org.npffn.moe.MoeFfn;
 import org.npffn.np.NpFfn;
-import org.npffn.np.NpFfnLayer;
+import org.npffn.np.NpInference;
 import org.npffn.stack.TransformerStack;
 import org.npffn.stack.ffn.FfnCost;
 import org.npffn.stack.ffn.FfnSlotConf;
@@ -138,8 +138,8 @@ public final class ArmRunner {
         data.test().subList(0, Math.min(SIMILARITY_BATCHES, data.test().size())));
     Map<String, LanguageRouting.LayerLanguages> languages = LanguageRouting.measure(net, ffnLayers,
         data.testDocuments(), data.testLanguages(), c.length(), c.batch(), data.tokensPerLanguage());
-    List<TopK> topK = arm.isNp() ? topK(net, ffnLayers, s.experts(), data.test()) : List.of();
-    Double shuffledContext = arm.isNp() ? otherDocumentContextIncrease(net, ffnLayers, data.testPairs()) : null;
+    List<TopK> topK = arm.isNp() ? topK(net, s.experts(), data.test()) : List.of();
+    Double shuffledContext = arm.isNp() ? otherDocumentContextIncrease(net, data.testPairs()) : null;
     List<LayerResult> layers = new ArrayList<>();
     for (LayerResult l : layers(net, ffnLayers, st, acc)) {
       LanguageRouting.LayerLanguages lang = languages.get(l.layer());
@@ -157,19 +157,19 @@ public final class ArmRunner {
    * Test perplexity with the NP layers keeping only their top-k groups: k = 1, 2, 4 with the kept weights
    * renormalised and not, then k = M (the dense path, where both are the same).
    */
-  private static List<TopK> topK(ComputationGraph net, List<String> ffnLayers, int groups, List<TokenBatch> test) {
+  private static List<TopK> topK(ComputationGraph net, int groups, List<TokenBatch> test) {
     List<TopK> out = new ArrayList<>();
     for (boolean renormalise : new boolean[] {true, false}) {
       for (int k : new int[] {1, 2, 4}) {
         if (k < groups) {
-          setTopK(net, ffnLayers, k, renormalise);
+          NpInference.setTopK(net, k, renormalise);
           out.add(new TopK(k, renormalise, HeldOutLoss.of(net, test).perplexity()));
         }
       }
     }
-    setTopK(net, ffnLayers, groups, true);
+    NpInference.setTopK(net, groups, true);
     out.add(new TopK(groups, true, HeldOutLoss.of(net, test).perplexity()));
-    setTopK(net, ffnLayers, 0, true);
+    NpInference.setTopK(net, 0, true);
     return out;
   }
 
@@ -178,37 +178,20 @@ public final class ArmRunner {
    * document (docs/eval.md, context reliance): the loss on {@code pairs} with each row's r taken from its
    * partner row, minus the loss on the same windows with their own r; null when the test text is one document.
    */
-  private static Double otherDocumentContextIncrease(ComputationGraph net, List<String> ffnLayers,
-      List<TokenBatch> pairs) {
+  private static Double otherDocumentContextIncrease(ComputationGraph net, List<TokenBatch> pairs) {
     if (pairs.isEmpty()) {
       return null;
     }
     double own = HeldOutLoss.of(net, pairs).nats();
-    List<NpFfnLayer> np = npLayers(net, ffnLayers);
     double other;
     try {
-      other = HeldOutLoss.of(net, pairs, batch -> {
-        int[] donors = ByteWindows.crossDocumentDonors((int) batch.ids().size(0));
-        np.forEach(l -> l.setContextDonors(donors));
-      }, () -> { }).nats();
+      other = HeldOutLoss.of(net, pairs,
+          batch -> NpInference.setContextDonors(net, ByteWindows.crossDocumentDonors((int) batch.ids().size(0))),
+          () -> { }).nats();
     } finally {
-      np.forEach(l -> l.setContextDonors(null));
+      NpInference.setContextDonors(net, null);
     }
     return other - own;
-  }
-
-  private static void setTopK(ComputationGraph net, List<String> ffnLayers, int k, boolean renormalise) {
-    npLayers(net, ffnLayers).forEach(np -> np.setInferenceTopK(k, renormalise));
-  }
-
-  private static List<NpFfnLayer> npLayers(ComputationGraph net, List<String> ffnLayers) {
-    List<NpFfnLayer> out = new ArrayList<>();
-    for (String name : ffnLayers) {
-      if (net.getLayer(name) instanceof NpFfnLayer np) {
-        out.add(np);
-      }
-    }
-    return out;
   }
 
   private static List<LayerResult> layers(ComputationGraph net, List<String> ffnLayers, TrainingState st,

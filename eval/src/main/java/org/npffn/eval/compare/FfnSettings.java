@@ -2,10 +2,10 @@ package org.npffn.eval.compare;
 
 import com.google.common.base.Preconditions;
 import org.npffn.moe.Gating;
-import org.npffn.moe.Overflow;
 import org.npffn.np.ContextMode;
 import org.npffn.np.GroupGating;
 import org.npffn.stack.ffn.FfnActivation;
+import org.npffn.stack.routing.Overflow;
 
 /**
  * Every knob of the FFN kinds the arms build, resolved (defaults applied), so the report can echo it.

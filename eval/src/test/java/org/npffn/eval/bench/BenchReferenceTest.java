@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.npffn.moe.MaskedMixtureOracle;
 import org.npffn.moe.MoeFfn;
 import org.npffn.stack.ffn.DenseFfn;
 

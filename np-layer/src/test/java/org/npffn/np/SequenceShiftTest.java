@@ -1,4 +1,4 @@
-package org.npffn.stack;
+package org.npffn.np;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +12,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.layers.RowBlockView;
-import org.npffn.stack.layers.SequenceShift;
 
 class SequenceShiftTest {
 

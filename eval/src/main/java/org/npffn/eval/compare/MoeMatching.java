@@ -1,6 +1,7 @@
-package org.npffn.moe;
+package org.npffn.eval.compare;
 
 import com.google.common.base.Preconditions;
+import org.npffn.moe.MoeFfn;
 import org.npffn.stack.ffn.DenseFfn;
 import org.npffn.stack.ffn.FfnCost;
 

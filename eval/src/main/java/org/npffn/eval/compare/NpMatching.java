@@ -1,14 +1,16 @@
-package org.npffn.np;
+package org.npffn.eval.compare;
 
 import com.google.common.base.Preconditions;
-import org.npffn.moe.MoeFfn;
+import org.npffn.np.NpFfn;
 import org.npffn.stack.ffn.DenseFfn;
 import org.npffn.stack.ffn.FfnCost;
 import org.npffn.stack.ffn.FfnSlotConf;
 
 /**
- * NP configurations matched to the other FFN kinds: to a dense FFN at equal FLOPs per token, or to an MoE at
- * equal total parameters (within 2%). The hidden width is the free variable, kept a multiple of M.
+ * NP configurations matched to the other FFN kinds for the comparison's arms: to a dense FFN at equal FLOPs per
+ * token, or to any FFN kind (the MoE arm's) at equal total parameters (within 2%). The hidden width is the free
+ * variable, kept a multiple of M. It reads the other kind through the FFN-slot contract (FfnSlotConf.cost())
+ * alone.
  */
 public final class NpMatching {
   private NpMatching() {}
@@ -34,18 +36,19 @@ public final class NpMatching {
   }
 
   /**
-   * The NP whose total parameters are within 2% of the MoE's (an MoE config with its width set).
+   * The NP whose total parameters are within 2% of {@code reference}'s (a config with its width set, e.g. the
+   * MoE arm's).
    *
    * @throws IllegalArgumentException when no multiple of M gets within 2%
    */
-  public static Match parameterMatched(MoeFfn moe, NpFfn.Builder np) {
-    long target = moe.cost().totalParams();
-    NpFfn best = closest(moe.getNIn(), np, target, false);
+  public static Match parameterMatched(FfnSlotConf reference, NpFfn.Builder np) {
+    long target = reference.cost().totalParams();
+    NpFfn best = closest(reference.getNIn(), np, target, false);
     double ratio = (double) best.cost().totalParams() / target;
     Preconditions.checkArgument(Math.abs(ratio - 1) <= 0.02,
-        "no NP hidden width gets within 2%% of the MoE's %s parameters (closest: %s)", target,
-        best.cost().totalParams());
-    return new Match(moe, best);
+        "no NP hidden width gets within 2%% of the %s's %s parameters (closest: %s)",
+        reference.getClass().getSimpleName(), target, best.cost().totalParams());
+    return new Match(reference, best);
   }
 
   /** Cost is affine in the hidden width: evaluate at two widths, solve, round to a multiple of M. */

@@ -1,4 +1,4 @@
-package org.npffn.moe;
+package org.npffn.stack.routing;
 
 /** What happens to a token-slot whose expert is full (expert capacity, GShard / Switch). */
 public enum Overflow {

@@ -1,4 +1,4 @@
-package org.npffn.moe;
+package org.npffn.stack.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.npffn.moe;
+package org.npffn.eval.bench;
 
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
@@ -7,22 +7,24 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
+import org.npffn.moe.MoeFfn;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
+import org.npffn.stack.ffn.Gelu;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.ScratchBuffers;
+import org.npffn.stack.routing.Routing;
 
 /**
- * The dense "run every expert on every token, then mask" MoE: a test oracle and the benchmark's baseline,
- * never a training path. With a gate matrix G [N, E] (the routed gates, 0 where a token does not use an
+ * The dense "run every expert on every token, then mask" MoE: the benchmark's baseline (moe-masked) and a test
+ * oracle of the sparse layer, never a training path, so it lives with the bench and not in moe-baseline. With a gate matrix G [N, E] (the routed gates, 0 where a token does not use an
  * expert) it computes y = Σ_e G[:, e] ⊙ FFN_e(x) as two large gemms: every expert's W1 side by side
  * [d, E·d_e·p], then the gated hidden units [N, E·d_e] times the stacked W2 [E·d_e, d]. Batched, so a
  * "k of E is faster than all E" comparison measures sparsity and not a slow baseline.
  */
-public final class MaskedMixtureOracle {
+final class MaskedMixtureOracle {
   private final MoeFfn conf;
   private final Map<String, INDArray> params;
   private final ScratchBuffers buffers = new ScratchBuffers();
@@ -31,20 +33,14 @@ public final class MaskedMixtureOracle {
   private INDArray w1cat;
   private INDArray w2cat;
 
-  public MaskedMixtureOracle(MoeFfn conf, Map<String, INDArray> params) {
+  MaskedMixtureOracle(MoeFfn conf, Map<String, INDArray> params) {
     this.conf = conf;
     this.params = params;
   }
 
   /** G [N, E] from a routing: the gate of each kept choice; dropped choices and padding give 0. */
-  public static INDArray gateMatrix(Routing r, DataType dt) {
-    double[] g = new double[r.tokens() * r.experts()];
-    for (int c = 0; c < r.choiceSlot().length; c++) {
-      if (r.choiceSlot()[c] >= 0) {
-        g[(c / r.k()) * r.experts() + r.choiceExpert()[c]] += r.choiceGate()[c];
-      }
-    }
-    return Nd4j.create(g, new long[] {r.tokens(), r.experts()}, dt);
+  static INDArray gateMatrix(Routing r, DataType dt) {
+    return Nd4j.create(r.gateMatrix(), new long[] {r.tokens(), r.experts()}, dt);
   }
 
   /**
@@ -54,7 +50,7 @@ public final class MaskedMixtureOracle {
    * @param g [N, E]
    * @param rowMask [N, 1] or null
    */
-  public INDArray forward(INDArray x, INDArray g, INDArray rowMask) {
+  INDArray forward(INDArray x, INDArray g, INDArray rowMask) {
     this.x = x;
     this.gates = g;
     DataType dt = x.dataType();
@@ -80,10 +76,8 @@ public final class MaskedMixtureOracle {
     INDArray sig = buffers.get("sig", dt, n, e * h);
     INDArray hid = buffers.get("hid", dt, n, e * h); //                                [N, E·h]
     INDArray z = gatePart(pre, n, e, h);
-    double a = conf.getActivation() == FfnActivation.GELU ? 1.702 : 1.0;
-    sig.reshape('c', n, e, h).assign(z).muli(a);
-    Nd4j.exec(new Sigmoid(sig, sig));
-    hid.reshape('c', n, e, h).assign(z).muli(sig.reshape('c', n, e, h));
+    Gelu.sigmoidWeighted(z, conf.getActivation() == FfnActivation.GELU ? Gelu.SLOPE : 1.0,
+        sig.reshape('c', n, e, h), hid.reshape('c', n, e, h));
     if (conf.getActivation() == FfnActivation.SWIGLU) {
       hid.reshape('c', n, e, h).muli(upPart(pre, n, e, h));
     }
@@ -109,7 +103,7 @@ public final class MaskedMixtureOracle {
    * the expert and shared gradients of {@code grads} (keys as the layer's parameters) and returns dL/dx through the
    * experts [N, d]. dy must already be masked.
    */
-  public INDArray backward(INDArray dy, Map<String, INDArray> grads) {
+  INDArray backward(INDArray dy, Map<String, INDArray> grads) {
     DataType dt = dy.dataType();
     long n = x.size(0);
     long d = conf.getNIn();
@@ -134,7 +128,7 @@ public final class MaskedMixtureOracle {
     INDArray s3 = sig.reshape('c', n, e, h);
     INDArray d3 = dHid.reshape('c', n, e, h);
     if (conf.getActivation() == FfnActivation.GELU) {
-      z.assign(s3.rsub(1.0).muli(hid.reshape('c', n, e, h)).muli(1.702).addi(s3).muli(d3));
+      Gelu.backward(z, s3, hid.reshape('c', n, e, h), d3);
     } else {
       INDArray u = upPart(pre, n, e, h);
       INDArray silu = z.mul(s3);

@@ -1,4 +1,4 @@
-package org.npffn.stack.layers;
+package org.npffn.np;
 
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
@@ -8,23 +8,25 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.npffn.stack.layers.RowBlockView;
+import org.npffn.stack.layers.RowGather;
 
 /**
  * Copies between the column block [from, from + w) of a wide c-order matrix [n, W] and a contiguous [n, w]
  * matrix or n·w row-major doubles, one bulk copy per row through the buffers' NIO views.
  *
  * <p>It exists so that a layer can keep two inputs side by side, [x | r], and run one gemm over [W; U] where
- * it would run two thinner ones. ND4J's own assign between such a column block and a contiguous array took
- * 2.5-4.0 ms for [4096, 256] floats, against 0.11-0.17 ms between contiguous arrays
- * (tools/microbench/Strided.java), which ate the fused gemm's gain; row by row it is a memcpy per row.
+ * it would run two thinner ones. ND4J's own assign between such a column block and a contiguous array is about
+ * 20x slower than between contiguous arrays (tools/microbench/Strided.java, docs/benchmarks.md), which ate the
+ * fused gemm's gain; row by row it is a memcpy per row.
  * Float and double matrices take the NIO path; other types, and operands whose rows are not contiguous, fall
  * back to ND4J's assign.
  */
-public final class ColumnBlock {
+final class ColumnBlock {
   private ColumnBlock() {}
 
   /** wide[:, from : from + w] = source, for source [n, w]. */
-  public static void write(INDArray source, INDArray wide, long from) {
+  static void write(INDArray source, INDArray wide, long from) {
     checkShapes(source, wide, from);
     if (source.length() == 0) {
       return;
@@ -38,7 +40,7 @@ public final class ColumnBlock {
   }
 
   /** out = wide[:, from : from + w], for out [n, w]; returns out. */
-  public static INDArray read(INDArray wide, long from, INDArray out) {
+  static INDArray read(INDArray wide, long from, INDArray out) {
     checkShapes(out, wide, from);
     if (out.length() == 0) {
       return out;
@@ -51,7 +53,7 @@ public final class ColumnBlock {
   }
 
   /** wide[:, from : from + width] = values, n·width row-major doubles, converted to wide's type. */
-  public static void write(double[] values, int width, INDArray wide, long from) {
+  static void write(double[] values, int width, INDArray wide, long from) {
     long n = wide.rows();
     checkValues(values.length, width, wide, from);
     if (values.length == 0) {
@@ -73,7 +75,7 @@ public final class ColumnBlock {
   }
 
   /** out = wide[:, from : from + width] as n·width row-major doubles; returns out. */
-  public static double[] read(INDArray wide, long from, int width, double[] out) {
+  static double[] read(INDArray wide, long from, int width, double[] out) {
     checkValues(out.length, width, wide, from);
     if (out.length == 0) {
       return out;

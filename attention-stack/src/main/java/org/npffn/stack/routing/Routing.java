@@ -1,4 +1,4 @@
-package org.npffn.moe;
+package org.npffn.stack.routing;
 
 /**
  * The routing decisions of one forward pass over N token rows, k choices each. A choice is (token t, rank j),
@@ -42,6 +42,20 @@ public record Routing(int tokens, int k, int experts, int realTokens, int[] choi
       max = Math.max(max, load(e));
     }
     return max;
+  }
+
+  /**
+   * G [N·E] row-major: at (t, e) the gate of token t's kept choice of expert e, 0 where t did not keep e
+   * (dropped choices and padding give 0). The gates of a dense "every expert, masked" computation.
+   */
+  public double[] gateMatrix() {
+    double[] g = new double[tokens * experts];
+    for (int c = 0; c < choiceSlot.length; c++) {
+      if (choiceSlot[c] >= 0) {
+        g[(c / k) * experts + choiceExpert[c]] += choiceGate[c];
+      }
+    }
+    return g;
   }
 
   /** The experts by descending load, ties to the lower index: the order in which parallel workers take them. */

@@ -1,22 +1,23 @@
-package org.npffn.stack.layers;
+package org.npffn.np;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.npffn.stack.layers.RowBlockView;
+import org.npffn.stack.layers.RowGather;
 
 /**
  * Features of consecutive token pairs (h_{t-1}, h_t) within each of B sequences of N = B·T rows, from one
  * product per row: the pair's first layer [h_{t-1}; h_t] W = h_{t-1} W_a + h_t W_b is x [W_a | W_b] with the
  * W_a half taken one row up, never across a sequence boundary. One pass over the buffers' NIO views each way.
  *
- * <p>Done with ND4J ops, the move cost a zeroing op per sequence plus a shifted add and a bias add: 2.8 core-ms
- * of a training step's forward at N = 4096, w = 64, most of it the per-op overhead of the B zeroing ops (phase timers
- * inside `np/T=128`). Float and double matrices are read and written in place; other types through doubles on
- * the heap.
+ * <p>Done with ND4J ops, the move costs a zeroing op per sequence plus a shifted add and a bias add, and the B
+ * zeroing ops' per-op overhead dominates (docs/benchmarks.md). Float and double matrices are read and written in
+ * place; other types through doubles on the heap.
  */
-public final class SequenceShift {
+final class SequenceShift {
   private SequenceShift() {}
 
   /**
@@ -27,7 +28,7 @@ public final class SequenceShift {
    * @param into [N, w]
    * @param t the sequence length T (N a multiple of it)
    */
-  public static void sumPairs(INDArray halves, INDArray bias, INDArray into, int t) {
+  static void sumPairs(INDArray halves, INDArray bias, INDArray into, int t) {
     check(halves, into, t);
     int n = (int) into.rows();
     int w = (int) into.columns();
@@ -55,7 +56,7 @@ public final class SequenceShift {
    * @param halves [N, 2w]
    * @param t the sequence length T (N a multiple of it)
    */
-  public static void spreadPairs(INDArray from, INDArray halves, int t) {
+  static void spreadPairs(INDArray from, INDArray halves, int t) {
     check(halves, from, t);
     int n = (int) from.rows();
     int w = (int) from.columns();

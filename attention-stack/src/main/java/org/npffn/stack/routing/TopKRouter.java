@@ -1,10 +1,11 @@
-package org.npffn.moe;
+package org.npffn.stack.routing;
 
 import java.util.Arrays;
 
 /**
  * Top-k selection, expert capacity and gate values: pure arithmetic on [N, E] score arrays (row-major), so
- * its properties are tested without a network.
+ * its properties are tested without a network. The units are an MoE's experts, or the NP layer's groups when
+ * it keeps each token's top-k at inference; "expert" below means either.
  *
  * <p>Selection ranks the experts of each token by its selection score (the gate score plus the loss-free
  * bias, if any); ties go to the lower expert index, so routing is deterministic. Capacity follows GShard's
