@@ -48,9 +48,14 @@ public record SequenceInputCheck(String layer, RNNFormat format, long width, Dat
       throw new IllegalArgumentException(layer + ": expected " + type + " input (the network's data type), "
           + "found " + x.dataType() + "; cast the input, e.g. x.castTo(DataType." + type + ")");
     }
-    if (finite && (BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite()))) {
+    if (finite && !allFinite(x)) {
       throw new NonFiniteValueException(layer + ": the input holds NaN or infinite values (expected finite "
           + "values; the layers before it, or the data, produced them)");
     }
+  }
+
+  /** Whether every value of {@code x} is finite: one reduction, no array allocated (isNaN() would copy x). */
+  public static boolean allFinite(INDArray x) {
+    return !BooleanIndexing.or(x, Conditions.notFinite());
   }
 }

@@ -13,15 +13,15 @@ import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.npffn.eval.data.ByteWindows;
 import org.npffn.eval.data.TokenBatch;
 import org.npffn.eval.results.LayerResult.TrainingUsage;
 import org.npffn.eval.results.RunResult.CurvePoint;
 import org.npffn.eval.results.RunResult.ValidationPoint;
 import org.npffn.stack.ffn.UsageReporting;
-import org.npffn.stack.schedule.WarmupCosineSchedule;
 import org.npffn.stack.layers.NonFiniteValueException;
+import org.npffn.stack.layers.SequenceInputCheck;
+import org.npffn.stack.schedule.WarmupCosineSchedule;
 
 /**
  * The training steps of one run, resumable: batch s is drawn from a generator seeded by (seed, s) alone, so a
@@ -112,7 +112,7 @@ public final class TrainingLoop {
         String diverged;
         try {
           net.fit(b.toMultiDataSet());
-          diverged = divergence.check(step, crossEntropy.natsPerToken(), finite(net.params()));
+          diverged = divergence.check(step, crossEntropy.natsPerToken(), SequenceInputCheck.allFinite(net.params()));
         } catch (NonFiniteValueException e) {
           diverged = e.getMessage() + " at step " + step;
         }
@@ -136,7 +136,7 @@ public final class TrainingLoop {
         hook.afterStep(net, step);
         // checked again: the hook (or anything after the divergence check) may have touched the weights
         if (store != null && every.checkpoint() > 0 && (step % every.checkpoint() == 0 || step == c.steps())
-            && finite(net.params())) {
+            && SequenceInputCheck.allFinite(net.params())) {
           store.save(net, state);
           checkpoint = store.directory();
         }
@@ -161,10 +161,6 @@ public final class TrainingLoop {
   /** The seed of step {@code step}'s batch: a function of the run's seed and the step only. */
   static long batchSeed(long seed, int step) {
     return seed * 0x9E3779B97F4A7C15L + step;
-  }
-
-  private static boolean finite(INDArray params) {
-    return !params.isNaN().any() && !params.isInfinite().any();
   }
 
   private static void recordUsage(ComputationGraph net, List<String> ffnLayers, int step,
