@@ -29,9 +29,13 @@ class StackGradientCheckTest {
     TestNets.useDoublePrecision();
   }
 
-  @ParameterizedTest(name = "embedding {0} {1} masked={2}")
-  @CsvSource({"LEARNED,NWC,false", "LEARNED,NCW,true", "SINUSOIDAL,NWC,true", "SINUSOIDAL,NCW,false"})
-  void embedding(PositionEncoding positions, RNNFormat f, boolean masked) {
+  /** Where the padding sits: after the text (training windows) or before it (a batch of prompts). */
+  enum Padding { NONE, RIGHT, LEFT }
+
+  @ParameterizedTest(name = "embedding {0} {1} padding={2}")
+  @CsvSource({"LEARNED,NWC,NONE", "LEARNED,NCW,RIGHT", "SINUSOIDAL,NWC,RIGHT", "SINUSOIDAL,NCW,NONE",
+      "LEARNED,NWC,LEFT"})
+  void embedding(PositionEncoding positions, RNNFormat f, Padding padding) {
     Random rng = new Random(21);
     int b = 3;
     int t = 5;
@@ -43,14 +47,16 @@ class StackGradientCheckTest {
         .setOutputs("out").setInputTypes(InputType.recurrent(1, t, RNNFormat.NCW)).build();
     ComputationGraph net = new ComputationGraph(conf);
     net.init();
-    INDArray mask = masked ? TestNets.rightPaddedMask(t, t, 2, 4) : null;
+    INDArray mask = padding == Padding.NONE ? null : padding == Padding.RIGHT ? TestNets.rightPaddedMask(t, t, 2, 4)
+        : TestNets.leftPaddedMask(t, t, 2, 4);
     assertTrue(TestNets.gradientsMatch(net, TestNets.randomIds(rng, b, t, VOCAB),
         TestNets.randomLabels(rng, f, b, 4, t), mask, 0));
   }
 
-  @ParameterizedTest(name = "2-block stack {0} {1} {2} masked={3}")
-  @CsvSource({"LAYER,GELU,LEARNED,false", "RMS,SWIGLU,SINUSOIDAL,true", "LAYER,SWIGLU,LEARNED,true"})
-  void twoBlockStack(NormKind norm, FfnActivation act, PositionEncoding positions, boolean masked) {
+  @ParameterizedTest(name = "2-block stack {0} {1} {2} padding={3}")
+  @CsvSource({"LAYER,GELU,LEARNED,NONE", "RMS,SWIGLU,SINUSOIDAL,RIGHT", "LAYER,SWIGLU,LEARNED,RIGHT",
+      "LAYER,GELU,LEARNED,LEFT"})
+  void twoBlockStack(NormKind norm, FfnActivation act, PositionEncoding positions, Padding padding) {
     Random rng = new Random(22);
     int b = 2;
     int t = 4;
@@ -59,7 +65,8 @@ class StackGradientCheckTest {
         .ffn((block, d) -> new DenseFfn.Builder().hidden(2 * d).activation(act).build())
         .base(TestNets.gradientCheckBase(22)).build());
     net.init();
-    INDArray mask = masked ? TestNets.rightPaddedMask(t, t, 2) : null;
+    INDArray mask = padding == Padding.NONE ? null : padding == Padding.RIGHT ? TestNets.rightPaddedMask(t, t, 2)
+        : TestNets.leftPaddedMask(t, t, 2);
     assertTrue(TestNets.gradientsMatch(net, TestNets.randomIds(rng, b, t, VOCAB),
         TestNets.randomLabels(rng, RNNFormat.NWC, b, VOCAB, t), mask, 0));
   }

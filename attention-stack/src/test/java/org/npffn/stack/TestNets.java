@@ -93,6 +93,17 @@ public final class TestNets {
     return m;
   }
 
+  /** Left-padded mask [B, T]: sequence b has {@code lengths[b]} real tokens, at its end (a batch of prompts). */
+  public static INDArray leftPaddedMask(long t, int... lengths) {
+    INDArray m = Nd4j.zeros(lengths.length, t);
+    for (int b = 0; b < lengths.length; b++) {
+      for (long j = t - lengths[b]; j < t; j++) {
+        m.putScalar(b, j, 1.0);
+      }
+    }
+    return m;
+  }
+
   /** Random ids [B, T] in [0, vocab). */
   public static INDArray randomIds(Random rng, long b, long t, int vocab) {
     INDArray ids = Nd4j.zeros(b, t);

@@ -68,6 +68,11 @@ public class MoeFfn extends FfnSlotConf {
   /** null: unlimited capacity. */
   private Double capacityFactor;
   private Overflow overflow = Overflow.DROP;
+  /**
+   * Whether inference passes apply the capacity too. Off by default: at inference no token is dropped, so a
+   * token's output depends on its own routing only (causal, batch-independent, and the same under rnnTimeStep).
+   */
+  private boolean capacityAtInference;
   private boolean lossFreeBalancing;
   /** γ of the loss-free bias: the paper's value, for tens of thousands of steps. */
   private double biasRate = 1e-3;
@@ -90,6 +95,7 @@ public class MoeFfn extends FfnSlotConf {
     zLossWeight = b.set.zLossWeight;
     capacityFactor = b.set.capacityFactor;
     overflow = b.set.overflow;
+    capacityAtInference = b.set.capacityAtInference;
     lossFreeBalancing = b.set.lossFreeBalancing;
     biasRate = b.set.biasRate;
     checkSizes();
@@ -153,7 +159,16 @@ public class MoeFfn extends FfnSlotConf {
 
   /** Expert capacity C = ceil(capacityFactor · k · N / E) for N real tokens; Integer.MAX_VALUE if unlimited. */
   public int capacity(long tokens) {
-    if (capacityFactor == null) {
+    return capacity(tokens, true);
+  }
+
+  /**
+   * The capacity of a training or an inference pass over N real tokens: unlimited at inference unless
+   * {@link #isCapacityAtInference()}. With it, an rnnTimeStep applies the capacity to the step's own tokens
+   * (at batch size 1 and one token per step a token never overflows: C ≥ 1 and its k experts differ).
+   */
+  public int capacity(long tokens, boolean training) {
+    if (capacityFactor == null || !(training || capacityAtInference)) {
       return Integer.MAX_VALUE;
     }
     return (int) Math.ceil(capacityFactor * topK * tokens / nExperts);
@@ -218,6 +233,8 @@ public class MoeFfn extends FfnSlotConf {
   public void setCapacityFactor(Double v) { capacityFactor = v; }
   public Overflow getOverflow() { return overflow; }
   public void setOverflow(Overflow v) { overflow = v; }
+  public boolean isCapacityAtInference() { return capacityAtInference; }
+  public void setCapacityAtInference(boolean v) { capacityAtInference = v; }
   public boolean isLossFreeBalancing() { return lossFreeBalancing; }
   public void setLossFreeBalancing(boolean v) { lossFreeBalancing = v; }
   public double getBiasRate() { return biasRate; }
@@ -230,14 +247,14 @@ public class MoeFfn extends FfnSlotConf {
         && routerRank == m.routerRank && gating == m.gating && renormalize == m.renormalize && noisy == m.noisy
         && noiseSeed == m.noiseSeed && auxLossWeight == m.auxLossWeight && zLossWeight == m.zLossWeight
         && Objects.equals(capacityFactor, m.capacityFactor) && overflow == m.overflow
-        && lossFreeBalancing == m.lossFreeBalancing && biasRate == m.biasRate;
+        && capacityAtInference == m.capacityAtInference && lossFreeBalancing == m.lossFreeBalancing && biasRate == m.biasRate;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(super.hashCode(), nExperts, topK, expertHidden, activation, nShared, routerRank, gating,
-        renormalize, noisy, noiseSeed, auxLossWeight, zLossWeight, capacityFactor, overflow, lossFreeBalancing,
-        biasRate);
+        renormalize, noisy, noiseSeed, auxLossWeight, zLossWeight, capacityFactor, overflow, capacityAtInference,
+        lossFreeBalancing, biasRate);
   }
 
   /** Builder. Defaults: softmax top-k with renormalisation, linear router, GELU, no balancing switched on. */
@@ -268,6 +285,13 @@ public class MoeFfn extends FfnSlotConf {
     /** Expert capacity factor; unset (default) is unlimited capacity. */
     public Builder capacityFactor(double c) { set.capacityFactor = c; return this; }
     public Builder overflow(Overflow o) { set.overflow = Preconditions.checkNotNull(o, "overflow"); return this; }
+    /**
+     * Whether inference passes apply the capacity too (default false: at inference no token is dropped, and
+     * stepwise decoding equals the full forward). With true, a pass's tokens compete for capacity at inference
+     * as in training, so outputs depend on the batch and on later tokens, and rnnTimeStep applies the capacity
+     * to each step's tokens alone.
+     */
+    public Builder capacityAtInference(boolean on) { set.capacityAtInference = on; return this; }
     /** Auxiliary-loss-free balancing (Wang et al. 2024) with bias rate γ (1e-3 in the paper). */
     public Builder lossFreeBalancing(boolean on, double rate) { set.lossFreeBalancing = on; set.biasRate = rate; return this; }
 

@@ -13,6 +13,7 @@ import org.npffn.stack.layers.CoreParallel;
 import org.npffn.stack.layers.RealRows;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.layers.StepMode;
 import org.npffn.stack.routing.Routing;
 import org.npffn.stack.routing.TopKRouter;
 
@@ -76,7 +77,7 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     // 2. top-k of q (plus the loss-free bias, which steers selection only), capacity, gates from q
     double[] selection = c.isLossFreeBalancing()
         ? LossFreeBias.selection(router.scores(), params.get(MoeFfn.BALANCE_BIAS), n, e) : router.scores();
-    routing = TopKRouter.route(selection, router.scores(), real, e, c.getTopK(), c.capacity(RealRows.count(real)),
+    routing = TopKRouter.route(selection, router.scores(), real, e, c.getTopK(), c.capacity(RealRows.count(real), training),
         c.getOverflow(), c.getGating() == Gating.SIGMOID || c.isRenormalize());
     // 3-6. y_t = Σ_j g_tj · FFN_{e_j}(x_t) + FFN_shared(x_t)                                          [N, d]
     INDArray y = new ExpertDispatch(c, buffers, cores).forward(x, routing, params);
@@ -153,5 +154,11 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
   public void clear() {
     super.clear();
     router = null;
+  }
+
+  /** Each token is routed and transformed on its own (at inference no capacity couples the tokens of a pass, MoeFfn#capacityAtInference), so a step is the ordinary forward on the new tokens. */
+  @Override
+  protected StepMode stepMode() {
+    return StepMode.PER_TOKEN;
   }
 }

@@ -88,4 +88,13 @@ class MoeFfnContractTest {
       return new MoeFfn.Builder().topK(1).nShared(1).activation(FfnActivation.SWIGLU);
     }
   }
+
+  /** Noisy top-2 gating (Shazeer et al. 2017): noise in training passes only, so inference steps exactly. */
+  @Group
+  class Noisy extends MoeOptionSet {
+    @Override
+    MoeFfn.Builder options() {
+      return new MoeFfn.Builder().topK(2).noisy(true, 11).auxLossWeight(0.1);
+    }
+  }
 }

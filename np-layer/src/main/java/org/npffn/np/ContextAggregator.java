@@ -33,6 +33,15 @@ public final class ContextAggregator {
   /** The same, written into {@code into} (arrays of N·r), which it returns. */
   public static Scan forward(double[] e, boolean[] point, int batch, int length, int width, double[] prior,
       double[] lambda, Scan into) {
+    return forward(e, point, batch, length, width, prior, lambda, null, null, into);
+  }
+
+  /**
+   * The scan continued from running sums S and W [B·r] left by earlier positions (an rnnTimeStep), or from
+   * (r_0, 1) when {@code sStart} is null.
+   */
+  public static Scan forward(double[] e, boolean[] point, int batch, int length, int width, double[] prior,
+      double[] lambda, double[] sStart, double[] wStart, Scan into) {
     double[] r = into.r();
     double[] s = into.s();
     double[] w = into.w();
@@ -44,8 +53,8 @@ public final class ContextAggregator {
         int at = row * width;
         boolean adds = point[row];
         for (int j = 0; j < width; j++) {
-          double sPrev = t == 0 ? prior[j] : s[at - width + j];
-          double wPrev = t == 0 ? 1 : w[at - width + j];
+          double sPrev = t > 0 ? s[at - width + j] : sStart == null ? prior[j] : sStart[b * width + j];
+          double wPrev = t > 0 ? w[at - width + j] : wStart == null ? 1 : wStart[b * width + j];
           double sj = adds ? l[j] * sPrev + e[at + j] : sPrev;
           double wj = adds ? l[j] * wPrev + 1 : wPrev;
           s[at + j] = sj;

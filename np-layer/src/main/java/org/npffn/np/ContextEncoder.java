@@ -4,6 +4,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.npffn.stack.ffn.FfnActivation;
 import org.npffn.stack.ffn.FfnKernel;
 import org.npffn.stack.ffn.FfnWeights;
@@ -31,16 +32,40 @@ final class ContextEncoder {
 
   /** e = φ(c) for the rows x [N, d] of B sequences of length T; returns the work arrays, e in {@code y}. */
   FfnKernel.Work forward(INDArray x, int b, int t, Map<String, INDArray> params) {
+    return forward(x, b, t, params, null);
+  }
+
+  /**
+   * The same continuing a sequence (an rnnTimeStep): {@code previousHalf} [B, r] is h_{-1} W1a of each
+   * sequence's token before this chunk (TRANSITION; null or zeros when there is none).
+   */
+  FfnKernel.Work forward(INDArray x, int b, int t, Map<String, INDArray> params, INDArray previousHalf) {
     FfnKernel.Work phi = work(x.dataType(), b * t);
     FfnWeights w = weights(params);
     if (conf.getContextMode() == ContextMode.TOKEN) {
       FfnKernel.inputProjection(x, w, phi);
     } else {
       transitionInput(x, t, w, phi.pre());
+      if (previousHalf != null) {
+        // the chunk's first row pairs with the token before the chunk:  pre[b·T] += h_{-1} W1a
+        phi.pre().reshape('c', b, t, conf.getContextWidth()).get(NDArrayIndex.all(), NDArrayIndex.point(0),
+            NDArrayIndex.all()).addi(previousHalf);
+      }
     }
     FfnKernel.activation(FfnActivation.GELU, phi);
     FfnKernel.outputProjection(w, phi);
     return phi;
+  }
+
+  /**
+   * h_t W1a [B, r] of each sequence's last row t = T-1, from the last TRANSITION forward: what the next chunk's
+   * first row pairs with.
+   */
+  INDArray lastHalves(DataType dt, int b, int t) {
+    int r = conf.getContextWidth();
+    INDArray halves = buffers.get("phi.halves", dt, (long) b * t, 2L * r);
+    return halves.reshape('c', b, t, 2L * r).get(NDArrayIndex.all(), NDArrayIndex.point(t - 1),
+        NDArrayIndex.interval(0, r));
   }
 
   /**

@@ -30,6 +30,13 @@ final class ContextSummary {
   private boolean[] points;
   private ContextAggregator.Scan scan;
 
+  /**
+   * Each sequence's running context between rnnTimeStep calls: the scan's S and W after its last position
+   * [B·r], and for TRANSITION that position's h W1a [B·r] and whether it was real (a pair needs both tokens).
+   * O(r) per sequence whatever the length: a step costs the same at position 10 and at 1000.
+   */
+  record Carry(double[] sum, double[] weight, double[] previousHalf, boolean[] previousReal) {}
+
   ContextSummary(NpFfn conf, ScratchBuffers buffers) {
     this.conf = conf;
     this.buffers = buffers;
@@ -40,22 +47,52 @@ final class ContextSummary {
    * both of its tokens real; a sequence's first row has no pair, so its r is the prior alone.
    */
   double[] forward(INDArray x, boolean[] real, int b, int t, Map<String, INDArray> params) {
+    return forward(x, real, b, t, params, null);
+  }
+
+  /**
+   * The same continuing each sequence from {@code carry} (an rnnTimeStep), or from its start when carry is
+   * null: the rows get the r_t the full forward gives them at their place in the whole sequence.
+   */
+  double[] forward(INDArray x, boolean[] real, int b, int t, Map<String, INDArray> params, Carry carry) {
     int n = b * t;
-    // 1. which rows add a point
+    // 1. which rows add a point; a chunk's first row pairs with the token before the chunk
     points = new boolean[n];
     for (int row = 0; row < n; row++) {
       boolean first = row % t == 0;
-      points[row] = conf.getContextMode() == ContextMode.TOKEN ? real[row] : !first && real[row] && real[row - 1];
+      boolean previousReal = first ? carry != null && carry.previousReal()[row / t] : real[row - 1];
+      points[row] = conf.getContextMode() == ContextMode.TOKEN ? real[row] : real[row] && previousReal;
     }
     // 2. e = φ(c)                                                                     [N, r]
-    FfnKernel.Work phi = new ContextEncoder(conf, buffers).forward(x, b, t, params);
+    int width = conf.getContextWidth();
+    INDArray previousHalf = carry == null || conf.getContextMode() == ContextMode.TOKEN ? null
+        : Nd4j.create(carry.previousHalf(), new long[] {b, width}, DataType.DOUBLE).castTo(x.dataType());
+    FfnKernel.Work phi = new ContextEncoder(conf, buffers).forward(x, b, t, params, previousHalf);
     // 3. r_t = (r_0 + Σ e_i) / (n_t + 1), or its decayed form                          [N, r]
-    int size = n * conf.getContextWidth();
+    int size = n * width;
     scan = ContextAggregator.forward(RowGather.values(phi.y(), buffers.doubles("e", size)), points, b, t,
-        conf.getContextWidth(), RowGather.values(params.get(NpFfn.PRIOR)), lambda(params),
+        width, RowGather.values(params.get(NpFfn.PRIOR)), lambda(params),
+        carry == null ? null : carry.sum(), carry == null ? null : carry.weight(),
         new ContextAggregator.Scan(buffers.doubles("scan.r", size), buffers.doubles("scan.s", size),
             buffers.doubles("scan.w", size)));
     return scan.r();
+  }
+
+  /** Where the last forward left each sequence: the carry of the next rnnTimeStep. */
+  Carry carryAfter(INDArray x, boolean[] real, int b, int t) {
+    int width = conf.getContextWidth();
+    double[] sum = new double[b * width];
+    double[] weight = new double[b * width];
+    boolean[] previousReal = new boolean[b];
+    for (int s = 0; s < b; s++) {
+      int last = (s * t + t - 1) * width;
+      System.arraycopy(scan.s(), last, sum, s * width, width);
+      System.arraycopy(scan.w(), last, weight, s * width, width);
+      previousReal[s] = real[s * t + t - 1];
+    }
+    double[] previousHalf = conf.getContextMode() == ContextMode.TOKEN ? new double[0]
+        : new ContextEncoder(conf, buffers).lastHalves(x.dataType(), b, t).dup('c').data().asDouble();
+    return new Carry(sum, weight, previousHalf, previousReal);
   }
 
   /** Back from dL/dr [N·r]: φ's, r_0's and θ's gradients into gradViews, and φ's share of dL/dx added to dx. */

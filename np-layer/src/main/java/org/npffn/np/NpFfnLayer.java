@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.ffn.UnitOutputs;
 import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
@@ -14,6 +15,7 @@ import org.npffn.stack.layers.RealRows;
 import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.layers.StepMode;
 
 /**
  * Implementation of {@link NpFfn} on rows [N, d], N = B·T. The forward is the list of the steps of
@@ -28,8 +30,21 @@ import org.npffn.stack.layers.SequenceRows;
  *       token's k largest groups ({@link TopKGroups});
  *   <li>the usage statistics ({@link GroupStatistics}).
  * </ol>
+ *
+ * <p>Under rnnTimeStep the layer carries each sequence's running context ({@link ContextSummary.Carry}: the
+ * scan's sums, and the last token's half of the next transition pair), so a step costs O(1) in the number of
+ * tokens before it and gives the rows the full forward gives them.
  */
 public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, UnitOutputs {
+  /** Step state [B, r]: the context scan's running sum S after each sequence's last position. */
+  static final String CONTEXT_SUM = "context.sum";
+  /** Step state [B, r]: the context scan's running weight W (the prior counts as 1). */
+  static final String CONTEXT_WEIGHT = "context.weight";
+  /** Step state [B, r]: h W1a of each sequence's last token (TRANSITION; zeros in TOKEN mode). */
+  static final String PREVIOUS_HALF = "context.previousHalf";
+  /** Step state [B]: 1 when each sequence's last token was real (a transition pair needs both). */
+  static final String PREVIOUS_REAL = "context.previousReal";
+
   private int inferenceTopK;
   private boolean renormaliseTopK = true;
   private int[] contextDonors;
@@ -152,7 +167,14 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
 
     // 1-3. r_t = (r_0 + Σ_{i ∈ ctx(t)} φ(c_i)) / (n_t + 1)                              [N, r]
     context = new ContextSummary(c, buffers);
-    double[] rValues = context.forward(x, real, b, t, params);
+    if (isStepping() && contextDonors != null) {
+      throw new IllegalStateException(layerId() + ": context donors are a measurement of full passes; clear "
+          + "them (setContextDonors(null)) before rnnTimeStep");
+    }
+    double[] rValues = context.forward(x, real, b, t, params, isStepping() ? carry(b) : null);
+    if (isStepping()) {
+      keep(context.carryAfter(x, real, b, t), b);
+    }
     if (contextDonors != null && !training) {
       rValues = ContextSummary.fromDonors(rValues, contextDonors, b, t, width, layerId());
     }
@@ -212,6 +234,47 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     // 3-1. the context summary: φ's, r_0's and the decay's gradients, and φ's part of dL/dx
     context.backward(dr, x, b, t, params, gradViews, dx);
     return dx;
+  }
+
+  @Override
+  protected StepMode stepMode() {
+    return StepMode.CARRIES_STATE;
+  }
+
+  @Override
+  protected List<String> stepStateKeys() {
+    return List.of(CONTEXT_SUM, CONTEXT_WEIGHT, PREVIOUS_HALF, PREVIOUS_REAL);
+  }
+
+  /** The running context the earlier steps left, or null (the sequences' start) before the first step. */
+  private ContextSummary.Carry carry(int b) {
+    if (stepState.isEmpty()) {
+      return null;
+    }
+    double[] previous = stepState.get(PREVIOUS_REAL).toDoubleVector();
+    boolean[] previousReal = new boolean[b];
+    for (int s = 0; s < b; s++) {
+      previousReal[s] = previous[s] != 0;
+    }
+    return new ContextSummary.Carry(values(CONTEXT_SUM), values(CONTEXT_WEIGHT), values(PREVIOUS_HALF),
+        previousReal);
+  }
+
+  private double[] values(String key) {
+    return stepState.get(key).dup('c').data().asDouble();
+  }
+
+  private void keep(ContextSummary.Carry carry, int b) {
+    long width = layerConf().getContextWidth();
+    double[] half = carry.previousHalf().length == 0 ? new double[(int) (b * width)] : carry.previousHalf();
+    double[] previousReal = new double[b];
+    for (int s = 0; s < b; s++) {
+      previousReal[s] = carry.previousReal()[s] ? 1 : 0;
+    }
+    stepState.put(CONTEXT_SUM, Nd4j.create(carry.sum(), new long[] {b, width}, DataType.DOUBLE));
+    stepState.put(CONTEXT_WEIGHT, Nd4j.create(carry.weight(), new long[] {b, width}, DataType.DOUBLE));
+    stepState.put(PREVIOUS_HALF, Nd4j.create(half, new long[] {b, width}, DataType.DOUBLE));
+    stepState.put(PREVIOUS_REAL, Nd4j.createFromArray(previousReal));
   }
 
   private void recordStatistics(GroupStatistics.Sums passSums, double[] topKLoad, double reliance) {

@@ -2,6 +2,7 @@ package org.npffn.np;
 
 import java.util.Optional;
 import net.jqwik.api.Group;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.npffn.stack.contract.ExpectedUsage;
 import org.npffn.stack.contract.FfnContract;
 import org.npffn.stack.ffn.FfnSlotConf;
@@ -73,6 +74,34 @@ class NpFfnContractTest {
     @Override
     NpFfn.Builder options() {
       return new NpFfn.Builder().contextMode(ContextMode.TOKEN).gating(GroupGating.FILM).decay(true);
+    }
+  }
+
+  /** Transition pairs with inference top-1 (renormalised): what stepping computes with the sparse path on. */
+  @Group
+  class InferenceTopOne extends NpOptionSet {
+    @Override
+    NpFfn.Builder options() {
+      return new NpFfn.Builder().contextMode(ContextMode.TRANSITION).gating(GroupGating.SOFTMAX);
+    }
+
+    @Override
+    public void applyInferenceSettings(ComputationGraph net) {
+      NpInference.setTopK(net, 1, true);
+    }
+  }
+
+  /** FiLM gates with inference top-2, not renormalised. */
+  @Group
+  class InferenceTopTwoFilm extends NpOptionSet {
+    @Override
+    NpFfn.Builder options() {
+      return new NpFfn.Builder().contextMode(ContextMode.TOKEN).gating(GroupGating.FILM);
+    }
+
+    @Override
+    public void applyInferenceSettings(ComputationGraph net) {
+      NpInference.setTopK(net, 2, false);
     }
   }
 }

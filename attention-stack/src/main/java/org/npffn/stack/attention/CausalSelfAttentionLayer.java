@@ -6,6 +6,7 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -13,6 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.layers.StepMode;
 
 /**
  * Implementation of {@link CausalSelfAttention} on rows [N, C], N = B*T.
@@ -21,10 +23,22 @@ import org.npffn.stack.layers.SequenceRows;
  * is several times faster in ND4J than a loop of per-head gemms. Blocked positions get a large negative
  * additive bias before the softmax (exp underflows to exactly 0). Outputs at padded query positions are 0, so
  * padding leaks nowhere downstream.
+ *
+ * <p>Under rnnTimeStep the layer keeps a KV cache: the keys and values of every earlier position of each
+ * sequence, [B, nh, S, hs] each, and which of those positions were real [B, S]. A step of T new tokens attends
+ * from its queries to the S + T keys with the same biases as the full forward, so its rows equal the full
+ * forward's rows (docs/generation.md).
  */
 public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention> {
   /** Added to blocked scores; large enough that exp() gives exactly 0 in float32 and float64. */
   private static final double BLOCKED = -1e9;
+
+  /** Step state: the keys of every position stepped so far, [B, nh, S, hs]. */
+  static final String KEYS = "keys";
+  /** Step state: the values of every position stepped so far, [B, nh, S, hs]. */
+  static final String VALUES = "values";
+  /** Step state: 1 for each real position stepped so far, 0 for padding, [B, S]. */
+  static final String KEY_MASK = "keyMask";
 
   /** The causal-bias buffer as last filled: the same array while T and the data type stay. */
   private INDArray filledCausalBias;
@@ -40,7 +54,20 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
   }
 
   @Override
+  protected StepMode stepMode() {
+    return StepMode.CARRIES_STATE;
+  }
+
+  @Override
+  protected List<String> stepStateKeys() {
+    return List.of(KEYS, VALUES, KEY_MASK);
+  }
+
+  @Override
   protected INDArray forwardRows(SequenceRows in, INDArray rowMask, boolean training) {
+    if (isStepping()) {
+      return forwardStep(in, rowMask);
+    }
     CausalSelfAttention c = layerConf();
     INDArray x = in.x(); //                                                   [N, C]
     DataType dt = x.dataType();
@@ -71,8 +98,7 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
       att4.addi(causalBias(dt, t)); //                                        [1, 1, T, T] broadcast
     }
     if (rowMask != null) {
-      // key padding: (mask - 1) * 1e9 is 0 for real keys               [B, 1, 1, T] broadcast
-      att4.addi(rowMask.reshape('c', b, 1, 1, t).sub(1.0).muli(-BLOCKED));
+      att4.addi(keyPaddingBias(rowMask.reshape('c', b, t), rowMask.reshape('c', b, t), dt)); // [B, 1, T, T]
     }
     Nd4j.exec(new SoftMax(att, att, 2));
 
@@ -91,6 +117,108 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
       out.muliColumnVector(rowMask);
     }
     return out;
+  }
+
+  /**
+   * One rnnTimeStep: the forward above for T new tokens whose keys and values join the S cached ones. Query i
+   * of the step sits at position S + i and sees keys j <= S + i that are real.
+   */
+  private INDArray forwardStep(SequenceRows in, INDArray rowMask) {
+    CausalSelfAttention c = layerConf();
+    INDArray x = in.x(); //                                                   [N, C]
+    DataType dt = x.dataType();
+    long b = in.batch();
+    long t = in.length();
+    long n = in.tokens();
+    long ch = c.getNIn();
+    long nh = c.getNHeads();
+    long hs = c.headSize();
+
+    // 1-2. qkv = x Wqkv + bqkv, split into heads                            [B*nh, T, hs] each
+    INDArray qkv = buffers.get("qkv", dt, n, 3 * ch);
+    Nd4j.gemm(x, params.get(CausalSelfAttention.W_QKV), qkv, false, false, 1.0, 0.0);
+    qkv.addiRowVector(params.get(CausalSelfAttention.B_QKV));
+    INDArray qkv5 = qkv.reshape('c', b, t, 3, nh, hs);
+    INDArray q = heads("q", qkv5, 0, dt, b, t, nh, hs);
+    INDArray k = heads("k", qkv5, 1, dt, b, t, nh, hs);
+    INDArray v = heads("v", qkv5, 2, dt, b, t, nh, hs);
+
+    // the cache grows by this step's keys, values and mask                  [B, nh, S+T, hs], [B, S+T]
+    INDArray past = stepState.get(KEYS);
+    long s = past == null ? 0 : past.size(2);
+    long all = s + t;
+    INDArray keys;
+    INDArray values;
+    INDArray keyMask;
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      INDArray k4 = k.reshape('c', b, nh, t, hs);
+      INDArray v4 = v.reshape('c', b, nh, t, hs);
+      INDArray m = rowMask == null ? Nd4j.ones(dt, b, t) : rowMask.reshape('c', b, t).castTo(dt);
+      keys = s == 0 ? k4.dup('c') : Nd4j.concat(2, past, k4);
+      values = s == 0 ? v4.dup('c') : Nd4j.concat(2, stepState.get(VALUES), v4);
+      keyMask = s == 0 ? m.dup('c') : Nd4j.concat(1, stepState.get(KEY_MASK), m);
+    }
+
+    // 3. att = softmax(q K^T / sqrt(hs) + blocked)                          [B*nh, T, S+T]
+    INDArray att = buffers.get("stepAtt", dt, b * nh, t, all);
+    Nd4j.matmul(q, keys.reshape('c', b * nh, all, hs), att, false, true, false);
+    att.muli(1.0 / Math.sqrt(hs));
+    INDArray att4 = att.reshape('c', b, nh, t, all);
+    if (c.isCausal()) {
+      att4.addi(stepCausalBias(dt, s, t)); //                                 [1, 1, T, S+T] broadcast
+    }
+    INDArray queryMask = rowMask == null ? Nd4j.ones(dt, b, t) : rowMask.reshape('c', b, t);
+    att4.addi(keyPaddingBias(queryMask, keyMask, dt)); //                       [B, 1, T, S+T] broadcast
+    Nd4j.exec(new SoftMax(att, att, 2));
+
+    // 4. y = att V, heads merged                                             [N, C]
+    INDArray yh = buffers.get("yh", dt, b * nh, t, hs);
+    Nd4j.matmul(att, values.reshape('c', b * nh, all, hs), yh, false, false, false);
+    INDArray ym = buffers.get("ym", dt, b, t, nh, hs);
+    ym.assign(yh.reshape('c', b, nh, t, hs).permute(0, 2, 1, 3));
+
+    // 5. out = (y Wo + bo) ⊙ mask                                            [N, C]
+    INDArray out = buffers.get("out", dt, n, ch);
+    Nd4j.gemm(ym.reshape('c', n, ch), params.get(CausalSelfAttention.W_OUT), out, false, false, 1.0, 0.0);
+    out.addiRowVector(params.get(CausalSelfAttention.B_OUT));
+    if (rowMask != null) {
+      out.muliColumnVector(rowMask);
+    }
+    stepState.putOwned(KEYS, keys);
+    stepState.putOwned(VALUES, values);
+    stepState.putOwned(KEY_MASK, keyMask);
+    return out;
+  }
+
+  /**
+   * BLOCKED where a real query meets a padded key, else 0: [B, 1, Tq, Tk]. A padded query keeps its keys: with
+   * left padding all of its keys can be padding, and ND4J's softmax of a row that is all BLOCKED is 0/0 = NaN
+   * (measured), which the output mask cannot zero. Its output is masked to 0 anyway.
+   *
+   * @param queryMask [B, Tq]
+   * @param keyMask [B, Tk]
+   */
+  private INDArray keyPaddingBias(INDArray queryMask, INDArray keyMask, DataType dt) {
+    long b = queryMask.size(0);
+    long tq = queryMask.size(1);
+    long tk = keyMask.size(1);
+    INDArray bias = buffers.get("keyBias", dt, b, 1, tq, tk);
+    // (m_key - 1)·1e9 per key, by a broadcast add: a broadcast assign from [B, 1, 1, Tk] copies the source as
+    // a flat array in ND4J M2.1 (measured), leaving the rest of the buffer as it was
+    bias.assign(0).addi(keyMask.reshape('c', b, 1, 1, tk).sub(1.0).muli(-BLOCKED));
+    return bias.muli(queryMask.reshape('c', b, 1, tq, 1)); //                  zero on padded queries' rows
+  }
+
+  /** For a step of T queries after S cached positions: 0 where key j <= S + i, BLOCKED after: [1, 1, T, S+T]. */
+  private static INDArray stepCausalBias(DataType dt, long s, long t) {
+    long all = s + t;
+    double[] v = new double[(int) (t * all)];
+    for (int i = 0; i < t; i++) {
+      for (long j = s + i + 1; j < all; j++) {
+        v[(int) (i * all + j)] = BLOCKED;
+      }
+    }
+    return Nd4j.create(v, new long[] {1, 1, t, all}, DataType.DOUBLE).castTo(dt);
   }
 
   @Override

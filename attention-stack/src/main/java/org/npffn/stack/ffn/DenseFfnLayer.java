@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.layers.StepMode;
 
 /** Implementation of {@link DenseFfn}: {@link FfnKernel} over all N token rows. */
 public class DenseFfnLayer extends SequenceLayer<DenseFfn> {
@@ -52,5 +53,11 @@ public class DenseFfnLayer extends SequenceLayer<DenseFfn> {
     FfnKernel.backward(x, weights(params), layerConf().getActivation(), work(x.size(0), x.dataType()), dy,
         weights(gradViews), dx, buffers);
     return dx;
+  }
+
+  /** Each token is transformed on its own: a step is the ordinary forward on the new tokens. */
+  @Override
+  protected StepMode stepMode() {
+    return StepMode.PER_TOKEN;
   }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.api.layers.RecurrentLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -23,8 +24,14 @@ import org.npffn.stack.ffn.FfnSlotConf;
  * format: ACTIVATIONS for the output, ACTIVATION_GRAD for the input gradient. Subclasses write parameter
  * gradients straight into the gradient views they are given, and keep what the backward needs in their
  * {@link ScratchBuffers}.
+ *
+ * <p>Under DL4J's {@code rnnTimeStep} a layer sees only the new tokens of each sequence; it is a
+ * {@link RecurrentLayer} so that DL4J hands it those tokens through rnnTimeStep and manages its
+ * {@link StepState} with rnnGet/Set/ClearPreviousState. Each subclass declares its {@link StepMode}: a
+ * per-token layer steps with its ordinary forward, a layer that carries state reads and extends
+ * {@link #stepState} in {@link #forwardRows} when {@link #isStepping()}.
  */
-public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLayer<C> {
+public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLayer<C> implements RecurrentLayer {
 
   /** The work arrays of this layer instance. */
   protected final ScratchBuffers buffers = new ScratchBuffers();
@@ -35,6 +42,10 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
   /** Training steps in blocks of whole sequences on several workers, for layers that allow it. */
   private final SequenceBlocks<C> blocks = new SequenceBlocks<>(this, CoreParallel.fromSystemProperty());
   private int lastForwardBlocks = 1;
+  /** What the layer carries between rnnTimeStep calls (empty for a per-token layer). */
+  protected final StepState stepState = new StepState();
+  private boolean stepping;
+  private INDArray stepMask;
 
   protected SequenceLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -56,6 +67,32 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
    * @param dOut dL/doutput rows [N, nOut], summed over the minibatch as DL4J's epsilon is
    */
   protected abstract INDArray backwardRows(INDArray dOut, Map<String, INDArray> gradViews);
+
+  /** How this layer computes under rnnTimeStep: per token, or with a state carried between calls. */
+  protected abstract StepMode stepMode();
+
+  /**
+   * The keys of the arrays a layer of mode {@link StepMode#CARRIES_STATE} keeps in {@link #stepState}, for
+   * rnnSetPreviousState's check; none for a per-token layer.
+   */
+  protected List<String> stepStateKeys() {
+    return List.of();
+  }
+
+  /** Whether the forward under way is an rnnTimeStep (the state in {@link #stepState} applies). */
+  protected boolean isStepping() {
+    return stepping;
+  }
+
+  /**
+   * The [B, T] mask (1 = real token, 0 = padding) of the tokens of the next rnnTimeStep calls, or null for all
+   * real. DL4J's rnnTimeStep clears the network's masks, so stepwise decoding with padding sets this instead
+   * (org.npffn.stack.decoding.IncrementalDecoder sets it on every layer). A mask set by DL4J (setLayerMaskArrays)
+   * takes precedence.
+   */
+  public void setStepMask(INDArray mask) {
+    this.stepMask = mask;
+  }
 
   /**
    * Whether this layer's output rows, and their gradients, depend only on rows of the same sequence, with no
@@ -126,7 +163,10 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     assertInputSet(false);
     checkInput(input);
     SequenceRows in = toRows(input);
-    INDArray mask = in.rowMask(maskArray, dataType, buffers);
+    INDArray mask = in.rowMask(maskArray != null || !stepping ? maskArray : stepMask, dataType, buffers);
+    if (stepping) {
+      stepState.checkBatch(in.batch(), layerId());
+    }
     long[] cut = training && sequencesIndependent() ? blocks.sequenceCut(in.batch(), in.length()) : null;
     blocks.reset();
     INDArray out = cut == null ? forwardRows(in, mask, training) : blocks.forward(in, mask, cut);
@@ -172,6 +212,64 @@ public abstract class SequenceLayer<C extends SequenceLayerConf> extends BaseLay
     }
     INDArray dInSeq = dIn == null ? null : rows.toSequence(dIn, workspaceMgr, ArrayType.ACTIVATION_GRAD);
     return new Pair<>(g, dInSeq);
+  }
+
+  /**
+   * The forward on the new tokens {@code input} of each sequence, continuing from the stored state: the same
+   * logits as a full forward over everything stepped so far (docs/generation.md). Inference mode (no dropout,
+   * no router noise).
+   */
+  @Override
+  public INDArray rnnTimeStep(INDArray input, LayerWorkspaceMgr workspaceMgr) {
+    setInput(input, workspaceMgr);
+    stepping = true;
+    try {
+      return activate(false, workspaceMgr);
+    } finally {
+      stepping = false;
+    }
+  }
+
+  @Override
+  public Map<String, INDArray> rnnGetPreviousState() {
+    return stepState.copy();
+  }
+
+  @Override
+  public void rnnSetPreviousState(Map<String, INDArray> state) {
+    stepState.replace(state, layerId(), stepStateKeys().toArray(new String[0]));
+  }
+
+  @Override
+  public void rnnClearPreviousState() {
+    stepState.clear();
+  }
+
+  @Override
+  public INDArray rnnActivateUsingStoredState(INDArray input, boolean training, boolean storeLastForTBPTT,
+      LayerWorkspaceMgr workspaceMgr) {
+    throw truncatedBpttUnsupported();
+  }
+
+  @Override
+  public Map<String, INDArray> rnnGetTBPTTState() {
+    throw truncatedBpttUnsupported();
+  }
+
+  @Override
+  public void rnnSetTBPTTState(Map<String, INDArray> state) {
+    throw truncatedBpttUnsupported();
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int tbpttBackLength,
+      LayerWorkspaceMgr workspaceMgr) {
+    throw truncatedBpttUnsupported();
+  }
+
+  private UnsupportedOperationException truncatedBpttUnsupported() {
+    return new UnsupportedOperationException(layerId() + ": truncated BPTT is not supported (train on whole "
+        + "windows; rnnTimeStep is for inference)");
   }
 
   @Override

@@ -8,6 +8,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.npffn.stack.layers.ColumnSums;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.layers.StepMode;
 
 /**
  * Implementation of {@link SequenceNorm} on rows [N, C]. The forward keeps x̂ [N, C] and 1/σ [N, 1] for
@@ -77,5 +78,11 @@ public class SequenceNormLayer extends SequenceLayer<SequenceNorm> {
       dx.subiColumnVector(dxhat.mean(true, 1));
     }
     return dx.muliColumnVector(rstd);
+  }
+
+  /** Each token is normalised on its own: a step is the ordinary forward on the new tokens. */
+  @Override
+  protected StepMode stepMode() {
+    return StepMode.PER_TOKEN;
   }
 }

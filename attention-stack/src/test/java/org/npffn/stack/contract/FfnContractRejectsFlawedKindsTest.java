@@ -70,6 +70,12 @@ class FfnContractRejectsFlawedKindsTest {
   }
 
   @Test
+  void steppingRejectsAKindThatReadsAnEarlierPositionButKeepsNoState() {
+    rejects(() -> probe(Flaw.READS_PREVIOUS_POSITION).steppingGivesTheFullForwardsOutputs(FfnContract.Padding.NONE,
+        SEED), "stepped log-probabilities differ from the full forward's by");
+  }
+
+  @Test
   void aDeclaredCausalityLeakMustShow() {
     FfnContract stale = new FfnContract() {
       @Override

@@ -34,6 +34,8 @@ public class ProbeFfn extends FfnSlotConf {
     NONZERO_PADDING,
     /** Causality: y_t also adds x_{t+1} W (the next position of the same sequence). */
     READS_NEXT_POSITION,
+    /** Stepping: y_t also adds x_{t-1} W (causal) but the layer steps as PER_TOKEN, keeping no x_{t-1}. */
+    READS_PREVIOUS_POSITION,
     /** JSON round trip: a setting that changes the function is not serialised (and not in equals). */
     SETTING_NOT_IN_JSON,
     /** ModelSerializer: a value the forward uses is counted in a Java field by each training step, not saved. */

@@ -14,6 +14,7 @@ import org.npffn.stack.ffn.UsageReporting;
 import org.npffn.stack.ffn.UsageSnapshot;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
+import org.npffn.stack.layers.StepMode;
 
 /** Implementation of {@link ProbeFfn}: y = (x W + b) ⊙ mask on rows [N, C], with its flaw if it has one. */
 class ProbeFfnLayer extends SequenceLayer<ProbeFfn> implements UsageReporting {
@@ -49,6 +50,16 @@ class ProbeFfnLayer extends SequenceLayer<ProbeFfn> implements UsageReporting {
         if (t > 1) {
           INDArray next = x.get(NDArrayIndex.interval(b * t + 1, (b + 1) * t), NDArrayIndex.all());
           y.get(NDArrayIndex.interval(b * t, (b + 1) * t - 1), NDArrayIndex.all()).addi(next.mmul(w));
+        }
+      }
+    }
+    if (flaw() == Flaw.READS_PREVIOUS_POSITION) {
+      // y[b, t] += x[b, t-1] W for t ≥ 1: row n reads row n-1 of its own sequence
+      long t = in.length();
+      for (long b = 0; b < in.batch(); b++) {
+        if (t > 1) {
+          INDArray previous = x.get(NDArrayIndex.interval(b * t, (b + 1) * t - 1), NDArrayIndex.all());
+          y.get(NDArrayIndex.interval(b * t + 1, (b + 1) * t), NDArrayIndex.all()).addi(previous.mmul(w));
         }
       }
     }
@@ -90,5 +101,11 @@ class ProbeFfnLayer extends SequenceLayer<ProbeFfn> implements UsageReporting {
       return workspaceMgr.dup(ArrayType.ACTIVATIONS, out.permute(0, 2, 1), 'c');
     }
     return out;
+  }
+
+  /** The probe's (flawless) output row depends on its own input row only. */
+  @Override
+  protected StepMode stepMode() {
+    return StepMode.PER_TOKEN;
   }
 }
