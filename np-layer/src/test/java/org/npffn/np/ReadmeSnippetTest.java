@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -17,8 +18,10 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.npffn.stack.TransformerStack;
+import org.npffn.stack.decoding.Generator;
+import org.npffn.stack.decoding.Sampling;
 
-/** The README's "Use it in your model" example runs, and the README shows exactly this code. */
+/** The README's "Use it in your model" example runs (train, save, load, generate), and the README shows exactly this code. */
 class ReadmeSnippetTest {
   private static final String BEGIN = "    // --- README snippet begins\n";
   private static final String END = "    // --- README snippet ends\n";
@@ -51,9 +54,13 @@ class ReadmeSnippetTest {
     ModelSerializer.writeModel(net, file, true);                                     // weights and updater state
     ComputationGraph loaded = ModelSerializer.restoreComputationGraph(file, true);
     INDArray next = loaded.outputSingle(ids);                                        // [B, T, 256] next-byte probabilities
+    int[] continuation = Generator.of(loaded).generate("Hello".chars().toArray(),    // KV cache, NP running context
+        Sampling.defaults().withTemperature(0.8).withTopK(40).withSeed(1).withMaxNewTokens(20));
     // --- README snippet ends
     assertEquals(net.outputSingle(ids), next, "the loaded model computes what the saved one did");
     assertEquals(1.0, next.sum(2).getDouble(0, 0), 1e-5);
+    assertEquals(20, continuation.length);
+    assertTrue(Arrays.stream(continuation).allMatch(id -> id >= 0 && id < 256));
 
     String source = Files.readString(Path.of("src/test/java/org/npffn/np/ReadmeSnippetTest.java"));
     String snippet = source.substring(source.indexOf(BEGIN) + BEGIN.length(), source.indexOf(END))
