@@ -47,8 +47,9 @@ import picocli.CommandLine.Spec;
     description = {"Train dense, MoE and NP arms on the same data and budget; report perplexity and balance.",
         "Options can also come from a file: np-eval compare @my-options.txt (one option per line)."})
 final class CompareCommand implements Callable<Integer> {
-  static final List<String> DEFAULT_ARMS = List.of("dense", "moe-aux", "moe-lossfree", "np");
-  static final List<String> FULL_ARMS = List.of("dense", "moe-aux", "moe-lossfree", "np", "dense-wide", "np-wide");
+  static final List<String> DEFAULT_ARMS = List.of("dense", "moe-aux", "moe-lossfree", "moe-relu", "np");
+  static final List<String> FULL_ARMS = List.of("dense", "moe-aux", "moe-lossfree", "moe-relu", "np", "dense-wide",
+      "np-wide");
 
   @Mixin
   TrainOptions training;
@@ -57,8 +58,8 @@ final class CompareCommand implements Callable<Integer> {
   FfnOptions ffn;
 
   @Option(names = "--arms", split = ",",
-      description = "arms to run: dense, moe-aux, moe-lossfree, np, dense-wide, np-wide (default: the first four; "
-          + "all six with --preset full)")
+      description = "arms to run: dense, moe-aux, moe-lossfree, moe-relu, np, dense-wide, np-wide (default: the "
+          + "first five; all seven with --preset full)")
   List<String> arms;
 
   @Option(names = "--seeds", defaultValue = "3",

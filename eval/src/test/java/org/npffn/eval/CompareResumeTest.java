@@ -70,7 +70,7 @@ class CompareResumeTest {
     return new ObjectMapper().readTree(out.resolve("results.json").toFile());
   }
 
-  private Path killedRun(int killStep) {
+  private Path killedRun(int killStep, String... extra) {
     Path out = tmp.resolve("killed");
     int[] runsSeen = {0};
     int code = compare(out, (net, step) -> {
@@ -80,7 +80,7 @@ class CompareResumeTest {
       if (runsSeen[0] == 2 && step == killStep) {
         throw new Killed();
       }
-    }, new StringWriter());
+    }, new StringWriter(), extra);
     assertEquals(1, code, "the kill ends the process with a failure");
     return out;
   }
@@ -110,6 +110,30 @@ class CompareResumeTest {
       assertEquals(ra.get("top_k").toString(), rb.get("top_k").toString());
       assertEquals(ra.at("/layers/0/test/load").toString(), rb.at("/layers/0/test/load").toString());
     }
+  }
+
+  /**
+   * The ReLU-routed MoE's λ is a saved state parameter: a moe-relu run killed after step 25 and resumed from its
+   * step-20 checkpoint moves λ and its sparsity exactly as the uninterrupted run.
+   */
+  @Test
+  void aResumedReluArmContinuesItsSparsityControllerExactly() throws IOException {
+    Path whole = tmp.resolve("whole");
+    assertEquals(0, compare(whole, (net, step) -> { }, new StringWriter(), "--arms", "dense,moe-relu"));
+    Path out = killedRun(25, "--arms", "dense,moe-relu");
+    assertTrue(Files.exists(out.resolve("checkpoints/moe-relu-seed1/checkpoint.json")));
+    assertEquals(0, compare(out, (net, step) -> { }, new StringWriter(), "--resume", "--arms", "dense,moe-relu"));
+    JsonNode a = results(whole).at("/runs/1/layers/0/training");
+    JsonNode b = results(out).at("/runs/1/layers/0/training");
+    assertEquals(a.size(), b.size());
+    for (int p = 0; p < a.size(); p++) {
+      assertEquals(a.get(p).get("relu_lambda").asDouble(), b.get(p).get("relu_lambda").asDouble(), 0,
+          "λ at point " + p);
+      assertEquals(a.get(p).get("relu_sparsity").asDouble(), b.get(p).get("relu_sparsity").asDouble(), 1e-9,
+          "sparsity at point " + p);
+    }
+    assertEquals(results(whole).at("/runs/1/test/nats").asDouble(), results(out).at("/runs/1/test/nats").asDouble(),
+        1e-6);
   }
 
   @Test

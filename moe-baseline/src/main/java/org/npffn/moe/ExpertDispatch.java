@@ -24,8 +24,8 @@ import org.npffn.stack.routing.SlotCombine;
  *   6. y += FFN_shared(x): the always-on shared experts (DeepSeek-MoE), one FFN of n·d_e units
  * </pre>
  *
- * Every array is a row range of a buffer sized for k·N + 1 slots (row S stays zero for dropped choices): no
- * scatter-add and no per-expert allocation. Experts run in parallel, one per core at a time, busiest first.
+ * Every array is a row range of a buffer sized for k·N + 1 slots (ReLU routing: grow-only, see slotCapacity;
+ * row S stays zero for dropped or unused choices): no scatter-add and no per-expert allocation. Experts run in parallel, one per core at a time, busiest first.
  */
 final class ExpertDispatch {
   private final MoeFfn conf;
@@ -52,7 +52,7 @@ final class ExpertDispatch {
     // 4. experts: expert i runs on its block of rows; ys = FFN_i(xs)           [S, d]
     //    (the whole kernel per expert, while its arrays are in cache: faster than one activation pass over all
     //    slots, docs/benchmarks.md)
-    FfnKernel.Work work = expertWork(dt, n);
+    FfnKernel.Work work = expertWork(dt, routing);
     cores.run(routing.expertsByLoad(), i -> {
       int from = routing.expertOffset()[i];
       int to = routing.expertOffset()[i + 1];
@@ -88,7 +88,7 @@ final class ExpertDispatch {
     DataType dt = dy.dataType();
     int slots = routing.slots();
     INDArray dys = slotRows("dys", dt, routing);
-    INDArray ys = RowBlockView.rows(expertWork(dt, routing.tokens()).y(), 0, slots);
+    INDArray ys = RowBlockView.rows(expertWork(dt, routing).y(), 0, slots);
     INDArray products = slotRows("dysYs", dt, routing);
     INDArray slotGateColumn = slots == 0 ? null : Nd4j.create(routing.slotGate(), new long[] {slots, 1}, dt);
     double[] slotGrad = new double[slots];
@@ -116,8 +116,7 @@ final class ExpertDispatch {
   Backward prepareBackward(Routing routing, DataType dt) {
     buffers.ones(dt, routing.maxLoad());
     return new Backward(slotRows("xs", dt, routing), slotRows("dys", dt, routing),
-        buffers.get("dxs", dt, (long) conf.getTopK() * routing.tokens() + 1, conf.getNIn()),
-        expertWork(dt, routing.tokens()));
+        buffers.get("dxs", dt, slotCapacity(routing), conf.getNIn()), expertWork(dt, routing));
   }
 
   /** 4. Expert i, in reverse, on its block of rows (into dxs); an expert with no tokens has zero gradients. */
@@ -147,7 +146,7 @@ final class ExpertDispatch {
     int n = routing.tokens();
     long d = conf.getNIn();
     int slots = routing.slots();
-    INDArray dxsAll = buffers.get("dxs", dt, (long) conf.getTopK() * n + 1, d);
+    INDArray dxsAll = buffers.get("dxs", dt, slotCapacity(routing), d);
     dxsAll.getRow(slots).assign(0);
     INDArray dx = buffers.get("dx", dt, n, d);
     INDArray picked = buffers.get("picked", dt, n, d);
@@ -177,15 +176,27 @@ final class ExpertDispatch {
     return work.y().dup();
   }
 
-  /** The first S rows of a slot buffer [k·N + 1, d]. */
+  /**
+   * Rows of every slot buffer, S + 1 at least: k·N + 1 for top-k routing (S ≤ k·N). ReLU routing's S varies
+   * from step to step up to E·N: its buffers grow, with headroom, and never shrink (ScratchBuffers#rowCapacity),
+   * so a step allocates only when it routes more pairs than any step before it.
+   */
+  private long slotCapacity(Routing routing) {
+    if (conf.getGating() != Gating.RELU) {
+      return (long) conf.getTopK() * routing.tokens() + 1;
+    }
+    return buffers.rowCapacity("slots", routing.slots() + 1L, (long) conf.getNExperts() * routing.tokens() + 1);
+  }
+
+  /** The first S rows of a slot buffer [capacity, d]. */
   private INDArray slotRows(String name, DataType dt, Routing routing) {
-    INDArray buffer = buffers.get(name, dt, (long) conf.getTopK() * routing.tokens() + 1, conf.getNIn());
+    INDArray buffer = buffers.get(name, dt, slotCapacity(routing), conf.getNIn());
     return RowBlockView.rows(buffer, 0, routing.slots());
   }
 
-  private FfnKernel.Work expertWork(DataType dt, int n) {
-    return FfnKernel.arrays(buffers, "experts.", dt, (long) conf.getTopK() * n + 1, conf.getNIn(),
-        conf.getExpertHidden(), conf.getActivation());
+  private FfnKernel.Work expertWork(DataType dt, Routing routing) {
+    return FfnKernel.arrays(buffers, "experts.", dt, slotCapacity(routing), conf.getNIn(), conf.getExpertHidden(),
+        conf.getActivation());
   }
 
   private FfnKernel.Work sharedWork(DataType dt, int n) {

@@ -11,5 +11,11 @@ public enum Gating {
    * s = sigmoid(logits) per expert, keep the top k, and normalise the k kept scores to sum to 1
    * (DeepSeek-V3, eq. 13-15).
    */
-  SIGMOID
+  SIGMOID,
+  /**
+   * ReMoE (Wang, Chen, Zhu, ICLR 2025): g = ReLU(logits), every expert with g > 0 computes the token, unweighted
+   * by any softmax, top-k or renormalisation; k is the target, held by an adaptive L1 regulariser on g
+   * ({@link ReluSparsity}). Dropless.
+   */
+  RELU
 }

@@ -51,6 +51,11 @@ public class MoeFfn extends FfnSlotConf {
   public static final String SHARED_B2 = "sb2";
   /** The loss-free balancing bias: saved with the model, moved by its own rule, never by the optimizer. */
   public static final String BALANCE_BIAS = "balanceBias";
+  /**
+   * ReLU routing's regulariser exponent n, λ = λ0·α^n (ReluSparsity): saved with the model, moved by ±1 per
+   * training step by the sparsity controller, never by the optimizer.
+   */
+  public static final String RELU_EXPONENT = "reluLambdaExponent";
 
   // The settings and their defaults, written only here (the Builder starts from a fresh MoeFfn).
   private int nExperts;
@@ -76,6 +81,10 @@ public class MoeFfn extends FfnSlotConf {
   private boolean lossFreeBalancing;
   /** γ of the loss-free bias: the paper's value, for tens of thousands of steps. */
   private double biasRate = 1e-3;
+  /** λ0 of ReLU routing's L1 regulariser: the ReMoE paper's initial value. */
+  private double reluLambda0 = 1e-8;
+  /** α of ReLU routing's λ controller: the ReMoE paper's value. */
+  private double reluRate = 1.2;
 
   private MoeFfn() {}
 
@@ -98,6 +107,8 @@ public class MoeFfn extends FfnSlotConf {
     capacityAtInference = b.set.capacityAtInference;
     lossFreeBalancing = b.set.lossFreeBalancing;
     biasRate = b.set.biasRate;
+    reluLambda0 = b.set.reluLambda0;
+    reluRate = b.set.reluRate;
     checkSizes();
     if (nIn > 0) {
       validate();
@@ -122,6 +133,7 @@ public class MoeFfn extends FfnSlotConf {
         zLossWeight);
     Preconditions.checkArgument(biasRate > 0, "%s: biasRate = %s must be positive", describe(), biasRate);
     Preconditions.checkArgument(nIn >= 0, "%s: nIn = %s must be positive", describe(), nIn);
+    ReluSparsity.checkConfig(this);
   }
 
   @Override
@@ -146,15 +158,20 @@ public class MoeFfn extends FfnSlotConf {
     return MoeFfnParams.INSTANCE;
   }
 
-  /** The balancing bias is not trained: no updater, no regularisation. */
+  /** Whether {@code paramName} is state moved by its own rule (the balancing bias, ReLU's λ exponent). */
+  public static boolean isState(String paramName) {
+    return BALANCE_BIAS.equals(paramName) || RELU_EXPONENT.equals(paramName);
+  }
+
+  /** State is not trained: no updater, no regularisation. */
   @Override
   public IUpdater getUpdaterByParam(String paramName) {
-    return BALANCE_BIAS.equals(paramName) ? new NoOp() : super.getUpdaterByParam(paramName);
+    return isState(paramName) ? new NoOp() : super.getUpdaterByParam(paramName);
   }
 
   @Override
   public List<Regularization> getRegularizationByParam(String paramName) {
-    return BALANCE_BIAS.equals(paramName) ? List.of() : super.getRegularizationByParam(paramName);
+    return isState(paramName) ? List.of() : super.getRegularizationByParam(paramName);
   }
 
   /** Expert capacity C = ceil(capacityFactor · k · N / E) for N real tokens; Integer.MAX_VALUE if unlimited. */
@@ -168,7 +185,7 @@ public class MoeFfn extends FfnSlotConf {
    * (at batch size 1 and one token per step a token never overflows: C ≥ 1 and its k experts differ).
    */
   public int capacity(long tokens, boolean training) {
-    if (capacityFactor == null || !(training || capacityAtInference)) {
+    if (capacityFactor == null || !(training || capacityAtInference) || gating == Gating.RELU) {
       return Integer.MAX_VALUE;
     }
     return (int) Math.ceil(capacityFactor * topK * tokens / nExperts);
@@ -195,7 +212,9 @@ public class MoeFfn extends FfnSlotConf {
     long expert = d * up + up + expertHidden * d + d;
     long sharedUp = (long) nShared * up;
     long shared = nShared == 0 ? 0 : d * sharedUp + sharedUp + nShared * expertHidden * d + d;
-    long total = router + noise + nExperts * expert + shared + (lossFreeBalancing ? nExperts : 0);
+    long state = (lossFreeBalancing ? nExperts : 0) + (gating == Gating.RELU ? 1 : 0);
+    long total = router + noise + nExperts * expert + shared + state;
+    // ReLU routing: k experts per token on average once the controller holds its target sparsity
     long active = router + noise + topK * expert + shared;
     // Inference forward FLOPs: the router, k experts and the shared experts (the noise path is training-only).
     long routerFlops = 2 * router;
@@ -239,6 +258,10 @@ public class MoeFfn extends FfnSlotConf {
   public void setLossFreeBalancing(boolean v) { lossFreeBalancing = v; }
   public double getBiasRate() { return biasRate; }
   public void setBiasRate(double v) { biasRate = v; }
+  public double getReluLambda0() { return reluLambda0; }
+  public void setReluLambda0(double v) { reluLambda0 = v; }
+  public double getReluRate() { return reluRate; }
+  public void setReluRate(double v) { reluRate = v; }
 
   @Override
   public boolean equals(Object o) {
@@ -247,14 +270,15 @@ public class MoeFfn extends FfnSlotConf {
         && routerRank == m.routerRank && gating == m.gating && renormalize == m.renormalize && noisy == m.noisy
         && noiseSeed == m.noiseSeed && auxLossWeight == m.auxLossWeight && zLossWeight == m.zLossWeight
         && Objects.equals(capacityFactor, m.capacityFactor) && overflow == m.overflow
-        && capacityAtInference == m.capacityAtInference && lossFreeBalancing == m.lossFreeBalancing && biasRate == m.biasRate;
+        && capacityAtInference == m.capacityAtInference && lossFreeBalancing == m.lossFreeBalancing && biasRate == m.biasRate
+        && reluLambda0 == m.reluLambda0 && reluRate == m.reluRate;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(super.hashCode(), nExperts, topK, expertHidden, activation, nShared, routerRank, gating,
         renormalize, noisy, noiseSeed, auxLossWeight, zLossWeight, capacityFactor, overflow, capacityAtInference,
-        lossFreeBalancing, biasRate);
+        lossFreeBalancing, biasRate, reluLambda0, reluRate);
   }
 
   /** Builder. Defaults: softmax top-k with renormalisation, linear router, GELU, no balancing switched on. */
@@ -292,6 +316,11 @@ public class MoeFfn extends FfnSlotConf {
      * to each step's tokens alone.
      */
     public Builder capacityAtInference(boolean on) { set.capacityAtInference = on; return this; }
+    /**
+     * ReLU routing's sparsity controller (ReMoE): the L1 regulariser's initial λ0 (1e-8 in the paper; 0 turns
+     * the regulariser off) and its factor α per step (1.2 in the paper; 1 holds λ at λ0).
+     */
+    public Builder reluSparsity(double lambda0, double alpha) { set.reluLambda0 = lambda0; set.reluRate = alpha; return this; }
     /** Auxiliary-loss-free balancing (Wang et al. 2024) with bias rate γ (1e-3 in the paper). */
     public Builder lossFreeBalancing(boolean on, double rate) { set.lossFreeBalancing = on; set.biasRate = rate; return this; }
 

@@ -24,9 +24,11 @@ import org.npffn.stack.routing.TopKRouter;
  * <ol>
  *   <li>1. the router: logits, noise, gate scores q ({@link MoeRouter}, {@link NoisyGating});
  *   <li>2. top-k, capacity and gates ({@link TopKRouter}), the selection steered by the loss-free bias
- *       ({@link LossFreeBias});
+ *       ({@link LossFreeBias}); or ReLU routing ({@link ReluRouting}) with its sparsity control
+ *       ({@link ReluSparsity});
  *   <li>3-6. dispatch, the experts, the combine and the shared experts ({@link ExpertDispatch});
- *   <li>the balance losses in the score, and the usage ({@link RouterStatistics}, {@link BalanceLosses}).
+ *   <li>the balance losses in the score, and the usage ({@link RouterStatistics}, {@link BalanceLosses},
+ *       {@link ReluStatistics}).
  * </ol>
  */
 public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting, UnitOutputs {
@@ -58,10 +60,10 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     return super.calcRegularizationScore(backpropParamsOnly) + regularizationScore;
   }
 
-  /** Lets the optimizer leave the balancing bias alone: its gradient slot is always 0 (LossFreeBias). */
+  /** Lets the optimizer leave the state alone: its gradient slot is always 0 (LossFreeBias, ReluSparsity). */
   @Override
   public boolean updaterDivideByMinibatch(String paramName) {
-    return !MoeFfn.BALANCE_BIAS.equals(paramName);
+    return !MoeFfn.isState(paramName);
   }
 
   @Override
@@ -75,18 +77,25 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     // 1. router: q = softmax or σ of x Wr (or x Wr1 Wr2), plus N(0,1)·softplus(x Wn) in noisy training  [N, E]
     router = new MoeRouter(c, buffers, cores).forward(x, real, training, params, getIterationCount(), layerId());
     // 2. top-k of q (plus the loss-free bias, which steers selection only), capacity, gates from q
-    double[] selection = c.isLossFreeBalancing()
-        ? LossFreeBias.selection(router.scores(), params.get(MoeFfn.BALANCE_BIAS), n, e) : router.scores();
-    routing = TopKRouter.route(selection, router.scores(), real, e, c.getTopK(), c.capacity(RealRows.count(real), training),
-        c.getOverflow(), c.getGating() == Gating.SIGMOID || c.isRenormalize());
+    //    (ReLU gating instead: every expert with g = ReLU(logit) > 0, ReluRouting)
+    if (c.getGating() == Gating.RELU) {
+      routing = ReluRouting.route(router.scores(), real, e);
+    } else {
+      double[] selection = c.isLossFreeBalancing()
+          ? LossFreeBias.selection(router.scores(), params.get(MoeFfn.BALANCE_BIAS), n, e) : router.scores();
+      routing = TopKRouter.route(selection, router.scores(), real, e, c.getTopK(),
+          c.capacity(RealRows.count(real), training), c.getOverflow(), c.getGating() == Gating.SIGMOID || c.isRenormalize());
+    }
     // 3-6. y_t = Σ_j g_tj · FFN_{e_j}(x_t) + FFN_shared(x_t)                                          [N, d]
     INDArray y = new ExpertDispatch(c, buffers, cores).forward(x, routing, params);
     if (rowMask != null) {
       y.muliColumnVector(rowMask);
     }
     // the balance losses (already in DL4J's score scale) and the usage of this pass
-    RouterStatistics.Pass pass = RouterStatistics.of(c, routing, router, in.batch(),
-        c.getLayerName() == null ? "moe" : c.getLayerName());
+    String name = c.getLayerName() == null ? "moe" : c.getLayerName();
+    RouterStatistics.Pass pass = c.getGating() == Gating.RELU
+        ? ReluStatistics.of(c, routing, router, lambda(), in.batch(), name)
+        : RouterStatistics.of(c, routing, router, in.batch(), name);
     regularizationScore = pass.regularizationScore();
     usage = pass.usage();
     return y;
@@ -119,7 +128,10 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     System.arraycopy(routing.expertsByLoad(), 0, parts, 1, e);
     cores.run(parts, i -> {
       if (i == e) {
-        double[] dH = gates.logitGrad(router, routing, MoeRouter.choiceGrad(routing, slotGrad));
+        double[] choiceGrad = MoeRouter.choiceGrad(routing, slotGrad);
+        double[] dH = c.getGating() == Gating.RELU
+            ? ReluSparsity.logitGrad(routing, choiceGrad, lambda(), ReluSparsity.loadWeights(routing, c.getTopK()))
+            : gates.logitGrad(router, routing, choiceGrad);
         gates.backward(router, x, dH, params, gradViews, dxRouter);
       } else {
         experts.expertBackward(i, expertArrays, routing, params, gradViews);
@@ -134,7 +146,15 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     if (c.isLossFreeBalancing()) {
       LossFreeBias.update(c, routing, params.get(MoeFfn.BALANCE_BIAS), gradViews.get(MoeFfn.BALANCE_BIAS));
     }
+    if (c.getGating() == Gating.RELU) {
+      ReluSparsity.step(c, routing, params.get(MoeFfn.RELU_EXPONENT), gradViews.get(MoeFfn.RELU_EXPONENT));
+    }
     return dx;
+  }
+
+  /** ReLU routing's current λ (ReluSparsity). */
+  private double lambda() {
+    return ReluSparsity.lambda(layerConf(), params.get(MoeFfn.RELU_EXPONENT));
   }
 
   @Override

@@ -89,6 +89,30 @@ class MoeFfnContractTest {
     }
   }
 
+  /**
+   * ReLU routing (ReMoE) towards k = 2 of 4, with the z-loss; λ0 = 0.05 so that the L1 regulariser's gradient is
+   * large enough to be checked. Its λ exponent is state the controller moves in the backward, left out of the
+   * gradient check. Each token's gates depend on its own row only, so stepping equals the full forward.
+   */
+  @Group
+  class Relu extends MoeOptionSet {
+    @Override
+    MoeFfn.Builder options() {
+      return new MoeFfn.Builder().topK(2).gating(Gating.RELU).reluSparsity(0.05, 1.2).zLossWeight(0.01);
+    }
+
+    @Override
+    public Set<String> gradientCheckExcludes() {
+      return Set.of(MoeFfn.RELU_EXPONENT);
+    }
+
+    @Override
+    public Optional<ExpectedUsage> expectedUsage() {
+      return Optional.of(ExpectedUsage.of(EXPERTS, "relu_sparsity", "active_experts", "active_experts_hist_0",
+          "active_experts_hist_" + EXPERTS, "relu_lambda", "relu_reg", "dead_experts", "router_z", "z_loss"));
+    }
+  }
+
   /** Noisy top-2 gating (Shazeer et al. 2017): noise in training passes only, so inference steps exactly. */
   @Group
   class Noisy extends MoeOptionSet {

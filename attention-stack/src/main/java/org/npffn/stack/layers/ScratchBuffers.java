@@ -20,6 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class ScratchBuffers {
   private final Map<String, INDArray> arrays = new HashMap<>();
   private final Map<String, double[]> heapArrays = new HashMap<>();
+  private final Map<String, Long> rowCapacities = new HashMap<>();
 
   /** The c-order buffer named {@code name}, of this type and shape; its contents are undefined. */
   public INDArray get(String name, DataType type, long... shape) {
@@ -31,6 +32,21 @@ public final class ScratchBuffers {
       arrays.put(name, a);
     }
     return a;
+  }
+
+  /**
+   * A row count for buffers whose used rows vary from call to call (an MoE with ReLU routing): at least
+   * {@code needed}; it grows, to {@code needed} plus a quarter (at most {@code worstCase}), only when a call needs
+   * more than the last count, and never shrinks, so the buffers sized by it are re-created rarely. Callers take
+   * row views of the first rows they use.
+   */
+  public long rowCapacity(String name, long needed, long worstCase) {
+    long current = rowCapacities.getOrDefault(name, 0L);
+    if (needed > current) {
+      current = Math.max(needed, Math.min(worstCase, needed + needed / 4));
+      rowCapacities.put(name, current);
+    }
+    return current;
   }
 
   /**

@@ -32,6 +32,8 @@ public final class BenchSuite {
         new BlockCase("dense", B, T, D, HEADS, (block, d) -> new DenseFfn.Builder().hidden(H).build(),
             dense.cost().flopsPerToken()),
         new MoeCase(B, T, D, 8, 2, MOE_HIDDEN, false),
+        // ReMoE at its target sparsity: exactly k = 2 of E = 8 gates positive per token
+        new ReluMoeCase(B, T, D, 8, 2, MOE_HIDDEN),
         new MoeCase(B, T, D, 32, 2, MOE_HIDDEN, false),
         new MoeCase(B, T, D, 64, 2, MOE_HIDDEN, false),
         // NP: constant N = 4096 tokens, B = N / T; hidden 1024, M = 8, r = 64, transition context

@@ -79,6 +79,7 @@ public final class BenchTargets {
             m -> m.gflops("dense-ffn") / m.gemmGflops()),
         ratio("moe/E=8", "dense-ffn", "moe-baseline", 1.3),
         ratio("moe/E=64", "dense-ffn", "moe-baseline", 1.6),
+        ratio("moe-relu/E=8", "dense-ffn", "remoe", 1.4),
         new Target("moe-masked/E=8 / moe/E=8 (speed-up)", "moe-baseline", 3.0, false,
             List.of("moe-masked/E=8", "moe/E=8"), m -> m.ms("moe-masked/E=8") / m.ms("moe/E=8")),
         ratio("np/T=128", "dense-ffn", "np-layer", 1.3),

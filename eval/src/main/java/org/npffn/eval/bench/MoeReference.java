@@ -75,6 +75,35 @@ final class MoeReference {
       }
     }
 
+    Experts ex = experts(params, xd, dyd, gate, chosen, n, e);
+    double[] y = ex.y();
+    double[] dx = ex.dx();
+    double[] dGate = ex.dGate();
+    Map<String, INDArray> grads = ex.grads();
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    out.put("y", Nd4j.create(y, new long[] {n, d}, DataType.DOUBLE));
+    INDArray dxArr = Nd4j.create(dx, new long[] {n, d}, DataType.DOUBLE);
+    out.put("dx", dxArr);
+    if (throughRouter) {
+      // forward was logits = x Wr: dWr = x^T dh, dx += dh Wr^T
+      INDArray dh = Nd4j.create(logitGrad(p, gate, dGate, chosen, n, e, k, conf.getAuxLossWeight()),
+          new long[] {n, e}, DataType.DOUBLE);
+      out.put("d" + MoeFfn.ROUTER, xd.transpose().mmul(dh));
+      dxArr.addi(dh.mmul(wr.transpose()));
+    }
+    out.putAll(grads);
+    return out;
+  }
+
+  /**
+   * The experts' part of a step, shared with the ReLU reference: y_t = Σ_e g_te · FFN_e(x_t) over the chosen
+   * (t, e), its dx, dL/dg_te = dy_t · FFN_e(x_t), and each expert's parameter gradients ("d" + key).
+   */
+  record Experts(double[] y, double[] dx, double[] dGate, Map<String, INDArray> grads) {}
+
+  static Experts experts(Map<String, INDArray> params, INDArray xd, INDArray dyd, double[] gate, boolean[] chosen,
+      int n, int e) {
+    long d = xd.size(1);
     double[] y = new double[n * (int) d];
     double[] dx = new double[n * (int) d];
     double[] dGate = new double[n * e]; //                 dL/dg_te = dy_t · FFN_e(x_t), for the router
@@ -123,19 +152,7 @@ final class MoeReference {
       grads.put("d" + b2, gr.db2());
     }
 
-    Map<String, INDArray> out = new LinkedHashMap<>();
-    out.put("y", Nd4j.create(y, new long[] {n, d}, DataType.DOUBLE));
-    INDArray dxArr = Nd4j.create(dx, new long[] {n, d}, DataType.DOUBLE);
-    out.put("dx", dxArr);
-    if (throughRouter) {
-      // forward was logits = x Wr: dWr = x^T dh, dx += dh Wr^T
-      INDArray dh = Nd4j.create(logitGrad(p, gate, dGate, chosen, n, e, k, conf.getAuxLossWeight()),
-          new long[] {n, e}, DataType.DOUBLE);
-      out.put("d" + MoeFfn.ROUTER, xd.transpose().mmul(dh));
-      dxArr.addi(dh.mmul(wr.transpose()));
-    }
-    out.putAll(grads);
-    return out;
+    return new Experts(y, dx, dGate, grads);
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.npffn.eval.compare;
 
 import org.npffn.eval.train.TrainConfig;
+import org.npffn.moe.Gating;
 import org.npffn.moe.MoeFfn;
 import org.npffn.np.NpFfn;
 import org.npffn.stack.ffn.DenseFfn;
@@ -10,7 +11,8 @@ import org.npffn.stack.ffn.FfnFactory;
  * The FFN kinds compared in the same attention stack, matched to the dense FFN's hidden width h.
  *
  * <p>FLOP-matched (the default arms): the MoE arms route to k of E experts with d_e = h/k (k·d_e = h, the same
- * active FLOPs); the NP arm keeps h and adds its context path (about 20% more FLOPs per token, which the report
+ * active FLOPs; moe-relu at its target sparsity 1 - k/E, which its controller reaches over training, not from
+ * the first step); the NP arm keeps h and adds its context path (about 20% more FLOPs per token, which the report
  * shows). Parameter-matched (the full preset): dense-wide has the MoE's expert parameters in one FFN (hidden
  * E·d_e), np-wide has the moe-aux arm's total parameters within 2% ({@link NpMatching#parameterMatched}).
  */
@@ -18,6 +20,7 @@ public enum Arm {
   DENSE("dense"),
   MOE_AUX("moe-aux"),
   MOE_LOSSFREE("moe-lossfree"),
+  MOE_RELU("moe-relu"),
   NP("np"),
   DENSE_WIDE("dense-wide"),
   NP_WIDE("np-wide");
@@ -40,7 +43,7 @@ public enum Arm {
       }
     }
     throw new IllegalArgumentException("arm = " + label
-        + " is not one of dense, moe-aux, moe-lossfree, np, dense-wide, np-wide");
+        + " is not one of dense, moe-aux, moe-lossfree, moe-relu, np, dense-wide, np-wide");
   }
 
   /** Whether this arm's FFN layers are Neural-Process layers (inference top-k is measured for them). */
@@ -67,6 +70,10 @@ public enum Arm {
           .activation(s.activation()).build();
       case MOE_AUX -> (block, d) -> moe(s, expertHidden).auxLossWeight(s.auxLossWeight()).build();
       case MOE_LOSSFREE -> (block, d) -> moe(s, expertHidden).lossFreeBalancing(true, s.biasRate()).build();
+      // ReMoE: ReLU gates held at k of E active on average by its L1 controller (paper defaults λ0, α), dropless
+      case MOE_RELU -> (block, d) -> new MoeFfn.Builder().nExperts(s.experts()).topK(s.topK())
+          .expertHidden(expertHidden).activation(s.activation()).zLossWeight(s.zLossWeight()).gating(Gating.RELU)
+          .routerRank(s.routerRank()).nShared(s.sharedExperts()).build();
       case NP -> (block, d) -> np(s, d).hidden(h).build();
       case NP_WIDE -> (block, d) -> {
         MoeFfn reference = moe(s, expertHidden).auxLossWeight(s.auxLossWeight()).nIn(d).build();

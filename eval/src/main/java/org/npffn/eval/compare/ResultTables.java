@@ -46,8 +46,10 @@ public final class ResultTables {
     CsvTable topK = new CsvTable("arm", "seed", "k", "renormalised", "test_perplexity");
     CsvTable balance = new CsvTable("arm", "seed", "layer", "kind", "cv", "maxvio_global", "maxvio_per_batch",
         "normalised_entropy", "busiest_10pct_share", "dropped_fraction", "effective_units", "similarity",
-        "language_mi_bits", "router_z", "effective_groups", "specialisation", "dead_groups", "context_reliance");
-    CsvTable training = new CsvTable("arm", "seed", "layer", "step", "maxvio", "cv");
+        "language_mi_bits", "router_z", "effective_groups", "specialisation", "dead_groups", "context_reliance",
+        "relu_sparsity", "active_experts", "relu_lambda");
+    CsvTable training = new CsvTable("arm", "seed", "layer", "step", "maxvio", "cv", "relu_sparsity",
+        "active_experts", "relu_lambda");
     CsvTable load = new CsvTable("arm", "seed", "layer", "step", "unit", "load_fraction");
     CsvTable language = new CsvTable("arm", "seed", "layer", "language", "unit", "share");
     for (RunResult r : results.runs()) {
@@ -68,10 +70,12 @@ public final class ResultTables {
           balance.row(r.arm(), r.seed(), l.layer(), l.kind(), u.cv(), u.maxVioGlobal(), u.maxVioPerBatch(),
               u.normalisedEntropy(), u.busiest10pctShare(), u.droppedFraction(), u.effectiveUnits(), l.similarity(),
               l.languageMutualInformationBits(), s.get("router_z"), s.get("effective_groups"),
-              s.get("specialisation"), s.get("dead_groups"), s.get("context_reliance"));
+              s.get("specialisation"), s.get("dead_groups"), s.get("context_reliance"), s.get("relu_sparsity"),
+              s.get("active_experts"), s.get("relu_lambda"));
         }
         for (TrainingUsage p : l.training()) {
-          training.row(r.arm(), r.seed(), l.layer(), p.step(), p.maxVio(), p.cv());
+          training.row(r.arm(), r.seed(), l.layer(), p.step(), p.maxVio(), p.cv(), p.reluSparsity(),
+              p.activeExperts(), p.reluLambda());
           for (int e = 0; e < p.loadFraction().length; e++) {
             load.row(r.arm(), r.seed(), l.layer(), p.step(), e, p.loadFraction()[e]);
           }

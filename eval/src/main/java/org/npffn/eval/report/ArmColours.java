@@ -13,7 +13,8 @@ import java.util.Map;
  */
 final class ArmColours {
   private static final Map<String, String> FIXED = Map.of("dense", "#4e79a7", "moe-aux", "#f28e2b",
-      "moe-lossfree", "#b07aa1", "np", "#59a14f", "dense-wide", "#76b7b2", "np-wide", "#edc948");
+      "moe-lossfree", "#b07aa1", "moe-relu", "#d37295", "np", "#59a14f", "dense-wide", "#76b7b2", "np-wide",
+      "#edc948");
   // for labels this version does not know (a results file from a later one)
   private static final List<String> SPARE = List.of("#9c755f", "#bab0ac", "#ff9da7", "#17becf", "#8c564b");
 

@@ -34,16 +34,20 @@ final class BalanceSection {
       h.append("<h3>MoE experts: hard load (token-slots each expert computed)</h3>\n<table class=\"balance moe\">")
           .append("<thead><tr><th>arm</th><th>layer</th><th>CV</th><th>normalised entropy</th>")
           .append("<th>MaxVio per batch</th><th>MaxVio global</th><th>dropped token-slots</th>")
-          .append("<th>busiest 10% share</th><th>effective experts</th><th>router z</th></tr></thead><tbody>\n");
+          .append("<th>busiest 10% share</th><th>effective experts</th><th>router z</th>")
+          .append("<th>ReLU sparsity</th><th>active experts per token</th><th>dead experts</th></tr></thead><tbody>\n");
       for (String arm : moe) {
         rows(h, r.runs(), arm, LayerResult.MOE, colours, List.of(Usage::cv, Usage::normalisedEntropy,
             Usage::maxVioPerBatch, Usage::maxVioGlobal, Usage::droppedFraction, Usage::busiest10pctShare,
-            Usage::effectiveUnits, u -> scalar(u, "router_z")), false);
+            Usage::effectiveUnits, u -> scalar(u, "router_z"), u -> scalar(u, "relu_sparsity"),
+            u -> scalar(u, "active_experts"), BalanceSection::deadExperts), false);
       }
       h.append("</tbody></table>\n<p class=\"note\">Over the test set, means over ok seeds. CV = std/mean of the "
           + "loads; entropy H(f)/ln E (1 = uniform); MaxVio = (max load − mean load)/mean load, per batch (mean of "
           + "each test batch's value) and global (loads summed over the whole test set); dropped: the fraction of "
-          + "token-slots refused by a full expert (0 without a capacity). Definitions in docs/eval.md.</p>\n");
+          + "token-slots refused by a full expert (0 without a capacity). ReLU-routed arms (moe-relu): sparsity = "
+          + "the fraction of zero gates (target 1 − k/E), active experts per token = E·(1 − sparsity), dead experts: "
+          + "experts no test token reached. Definitions in docs/eval.md and docs/moe.md.</p>\n");
     }
     if (!np.isEmpty()) {
       h.append("<h3>NP groups: soft usage (mean gate weight ᾱ per group; not a load)</h3>\n")
@@ -102,6 +106,11 @@ final class BalanceSection {
       }
     }
     return String.join(" ", Arrays.stream(sum).mapToObj(v -> Decimals.fixed(v, 3)).toList());
+  }
+
+  /** Experts with no load over the whole test set. */
+  private static double deadExperts(Usage u) {
+    return Arrays.stream(u.load()).filter(l -> l == 0).count();
   }
 
   private static double scalar(Usage u, String name) {

@@ -1,5 +1,6 @@
 package org.npffn.eval.results;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Arrays;
 import java.util.List;
@@ -48,6 +49,18 @@ public record LayerResult(String layer, int block, String kind, int units, Usage
     }
   }
 
-  /** Balance of the training batch at {@code step}. */
-  public record TrainingUsage(int step, double[] loadFraction, double maxVio, double cv) {}
+  /**
+   * Balance of the training batch at {@code step}; for an MoE layer with ReLU routing (moe-relu) also its
+   * realised sparsity, mean active experts per token and λ (docs/moe.md), null (left out of the JSON) otherwise.
+   */
+  public record TrainingUsage(int step, double[] loadFraction, double maxVio, double cv,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double reluSparsity,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double activeExperts,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double reluLambda) {
+
+    /** A layer without ReLU routing. */
+    public TrainingUsage(int step, double[] loadFraction, double maxVio, double cv) {
+      this(step, loadFraction, maxVio, cv, null, null, null);
+    }
+  }
 }

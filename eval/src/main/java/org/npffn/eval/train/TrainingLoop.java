@@ -169,7 +169,8 @@ public final class TrainingLoop {
       Layer layer = net.getLayer(name);
       if (layer instanceof UsageReporting r) {
         r.lastUsage().ifPresent(s -> usage.computeIfAbsent(name, k -> new ArrayList<>())
-            .add(new TrainingUsage(step, s.fractions(), s.maxVio(), s.loadCv())));
+            .add(new TrainingUsage(step, s.fractions(), s.maxVio(), s.loadCv(), s.scalars().get("relu_sparsity"),
+                s.scalars().get("active_experts"), s.scalars().get("relu_lambda"))));
       }
     }
   }

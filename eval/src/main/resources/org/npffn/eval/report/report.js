@@ -205,6 +205,33 @@
     return true;
   }
 
+  // ---- ReLU-routed MoE arms (moe-relu): realised sparsity of each logged training batch, beside the loss curves
+  function reluSparsityCurves(container) {
+    const series = [];
+    okRuns.forEach(r => r.layers.forEach((l, b) => {
+      const points = l.training.filter(p => finite(p.relu_sparsity)).map(p => [p.step, p.relu_sparsity]);
+      if (points.length > 0) {
+        series.push({type: 'line', name: r.arm, showSymbol: false, color: colour(r.arm),
+          lineStyle: {color: colour(r.arm), type: LINE_TYPES[b % 3]}, layer: l.layer, data: points});
+      }
+    }));
+    if (series.length === 0) {
+      return;
+    }
+    const target = 1 - data.config.ffn.top_k / data.config.ffn.experts;
+    const steps = data.config.training.steps;
+    series.push({type: 'line', name: 'target 1 − k/E', showSymbol: false, color: '#888888',
+      lineStyle: {color: '#888888', type: 'dashed'}, data: [[0, target], [steps, target]]});
+    chart(container, 'ReLU routing: fraction of zero gates in each logged training batch (every ok seed; one line '
+      + 'style per layer)', {
+      grid: {left: 60, right: 20, bottom: 40},
+      legend: legendOf([...new Set(series.map(s => s.name))]),
+      xAxis: {type: 'value', name: 'step', nameLocation: 'middle', nameGap: 25, min: 0, max: steps},
+      yAxis: valueAxis([0, 1, 0.25], 'sparsity'),
+      series: series
+    }, 340, {kind: 'relu-sparsity'});
+  }
+
   // ---- heatmaps: gathered first, so each metric gets one colour scale over every arm
   const heatmaps = [];
   function heatmap(container, metric, title, xLabels, yLabels, xName, yName, cells, height) {
@@ -281,6 +308,7 @@
     r => r.training_curve.map(p => [p.step, p.loss]), 'nats');
   curves(section('chart-curves'), 'Validation loss (4 batches, nats; every seed)',
     r => r.validation_curve.map(p => [p.step, p.nats]), 'nats');
+  reluSparsityCurves(section('chart-curves'));
   positionChart();
   topKChart();
 

@@ -30,6 +30,7 @@ class BenchReferenceTest {
     DenseFfnCase dense = new DenseFfnCase(2, 8, 16, 32);
     MoeCase moe = new MoeCase(2, 8, 16, 4, 2, 8, false);
     MoeCase masked = new MoeCase(2, 8, 16, 4, 2, 8, true);
+    ReluMoeCase relu = new ReluMoeCase(2, 8, 16, 4, 2, 8);
     BlockCase block = new BlockCase("dense", 2, 8, 16, 2, (b, d) -> new DenseFfn.Builder().hidden(32).build(), 0);
     NpCase np = new NpCase(16, 8, 16, 32, 4, 8, 0);
     NpCase topK = new NpCase(16, 8, 16, 32, 4, 8, 2);
@@ -37,6 +38,7 @@ class BenchReferenceTest {
     out.add(new Tiny(dense, dense::step, dense::reference));
     out.add(new Tiny(moe, moe::step, moe::reference));
     out.add(new Tiny(masked, masked::step, masked::reference));
+    out.add(new Tiny(relu, relu::step, relu::reference));
     out.add(new Tiny(block, block::step, block::reference));
     out.add(new Tiny(np, np::step, np::reference));
     out.add(new Tiny(topK, topK::step, topK::reference));

@@ -45,7 +45,7 @@ class MaskedMixtureOracleProperties {
     int k = 1 + (kSeed - 1) % e;
     MoeFfn.Builder b = new MoeFfn.Builder().nExperts(e).topK(k).expertHidden(5).dataFormat(RNNFormat.NWC)
         .gating(gating).activation(act).nShared(shared).renormalize(renorm);
-    if (capacityMode > 0) {
+    if (capacityMode > 0 && gating != Gating.RELU) { //                          ReLU routing is dropless
       b.capacityFactor(0.6).overflow(capacityMode == 1 ? Overflow.DROP : Overflow.NEXT_BEST);
     }
     Random rng = new Random(seed);
