@@ -63,7 +63,8 @@ public final class TestPromptContinuations {
   }
 
   /**
-   * The continuations of every arm in {@code arms}, by the run of {@code seed} in {@code runs}.
+   * The continuations of every arm in {@code arms}, each by its run with c.seed() (the first seed) in
+   * {@code runs}.
    *
    * @param dir the compare directory, whose checkpoints hold the trained models
    */
