@@ -17,6 +17,7 @@ import org.npffn.eval.compare.FfnSettings;
 import org.npffn.eval.compare.ResultTables;
 import org.npffn.eval.compare.RunDirectory;
 import org.npffn.eval.compare.SummaryTable;
+import org.npffn.eval.compare.TestPromptContinuations;
 import org.npffn.eval.data.ByteWindows;
 import org.npffn.eval.data.Corpus;
 import org.npffn.eval.data.CorpusSplit;
@@ -25,6 +26,7 @@ import org.npffn.eval.io.FileErrors;
 import org.npffn.eval.report.ReportPage;
 import org.npffn.eval.results.CompareResults;
 import org.npffn.eval.results.CompareResults.CorpusInfo;
+import org.npffn.eval.results.Continuations;
 import org.npffn.eval.results.CompareResults.SplitPart;
 import org.npffn.eval.results.ResultsJson;
 import org.npffn.eval.results.RunResult;
@@ -42,6 +44,7 @@ import picocli.CommandLine.Spec;
  * {@code np-eval compare}: trains the same stack with each FFN kind on the same data, budget and seeds, and
  * writes results.json, one CSV per metric and a summary table. Every run checkpoints; --resume continues a
  * killed compare; a run whose loss turns non-finite stops with its last good checkpoint and the others go on.
+ * Last, each arm's first-seed model continues a few test prompts, so the report shows text beside perplexity.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
     description = {"Train dense, MoE and NP arms on the same data and budget; report perplexity and balance.",
@@ -162,6 +165,10 @@ final class CompareCommand implements Callable<Integer> {
         runs.add(r);
       }
     }
+    long continuing = System.nanoTime();
+    Continuations continuations = TestPromptContinuations.of(dir, chosen, base, settings, runs, split.test());
+    System.out.printf("continuations: each arm's seed-%d model continued %d test prompts (%.0f s)%n", base.seed(),
+        continuations.prompts().size(), (System.nanoTime() - continuing) / 1e9);
     Map<String, SplitPart> parts = new LinkedHashMap<>();
     parts.put("train", part(split.train()));
     parts.put("validation", part(split.validation()));
@@ -171,7 +178,8 @@ final class CompareCommand implements Callable<Integer> {
         seedList, new CorpusInfo(corpus.source(), CorpusSplit.RULE, parts, testLanguages.counts()),
         "AdamW built as Adam + WeightDecay(coefficient, applyLR = true) on weight matrices; warm-up then cosine to "
             + "a tenth of the peak; DL4J's per-layer L2 gradient clip (ClipL2PerLayer)",
-        DivergenceRule.describe(), StatedAnswer.of(runs), ArmSummaries.of(runs), runs);
+        DivergenceRule.describe(), StatedAnswer.of(runs), ArmSummaries.of(runs), runs,
+        continuations);
     AtomicFiles.replace(out.resolve("results.json"), f -> ResultsJson.mapper().writeValue(f.toFile(), results));
     ResultTables.write(results, out);
     ReportPage.writeReport(out);

@@ -7,10 +7,11 @@ import org.npffn.eval.train.CheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The np-eval command line: compare, report, train, bench. */
+/** The np-eval command line: compare, report, train, generate, bench. */
 @Command(name = "np-eval", mixinStandardHelpOptions = true, version = "np-eval 0.1.0",
     description = "Trains and benchmarks transformer FFN kinds (dense, MoE, Neural-Process) on real text.",
-    subcommands = {CompareCommand.class, ReportCommand.class, TrainCommand.class, BenchCommand.class,
+    subcommands = {CompareCommand.class, ReportCommand.class, TrainCommand.class, GenerateCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class NpEval {
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.OptionSpec;
 class CliHelpTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"compare", "train", "bench", "report"})
+  @ValueSource(strings = {"compare", "train", "generate", "bench", "report"})
   void everyOptionStatesItsDefault(String command) {
     CommandLine cli = new CommandLine(new NpEval());
     HelpDefaults.describe(cli.getSubcommands().get(command).getCommandSpec());

@@ -192,6 +192,10 @@ class CompareResumeTest {
     assertEquals("ok", doc.at("/runs/1/status").asText(), "the NP arm went on");
     assertEquals(1, doc.at("/summary/0/failed").asInt());
     assertEquals(1, doc.at("/summary/0/diverged").asInt());
+    assertTrue(doc.at("/continuations/arms/0/unavailable").asText().startsWith("dense/seed 1 diverged at step 26: "
+        + "no trained model"), doc.at("/continuations/arms/0").toString());
+    assertEquals(0, doc.at("/continuations/arms/0/greedy").size(), "a diverged arm shows no continuation");
+    assertEquals(3, doc.at("/continuations/arms/1/greedy").size(), "the NP arm's model continues");
 
     Path checkpoint;
     try (Stream<Path> s = Files.list(out.resolve("checkpoints/dense-seed1"))) {

@@ -157,6 +157,7 @@ public final class ReportPage {
         .append("<div id=\"chart-test-ppl\" class=\"cell\"></div>")
         .append("<div id=\"chart-val-ppl\" class=\"cell\"></div></div>\n");
     RunsSection.runs(h, typed, colours);
+    ContinuationsSection.render(h, typed, colours);
     h.append("<h2>Training</h2>\n<div id=\"chart-curves\" class=\"row\"></div>\n")
         .append("<h2>Loss against position</h2>\n<div id=\"chart-position\"></div>\n")
         .append("<h2>NP at inference top-k</h2>\n<div id=\"chart-topk\"></div>\n").append(shuffledContext(r));

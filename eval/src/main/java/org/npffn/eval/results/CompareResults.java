@@ -1,5 +1,6 @@
 package org.npffn.eval.results;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -18,10 +19,21 @@ import java.util.Map;
  * @param answer the paired comparisons the report opens with ({@link StatedAnswer})
  * @param summary one row per arm, over its seeds
  * @param runs one per (arm, seed)
+ * @param continuations optional: each arm's continuations of fixed test prompts; null (and left out of the
+ *     file) in results written before they existed, which schema version 2 still reads
  */
 public record CompareResults(int schemaVersion, String date, String command, String preset, Object config,
     List<Long> seeds, CorpusInfo corpus, String optimizer, String divergenceRule, List<PairedDifference> answer,
-    List<ArmSummary> summary, List<RunResult> runs) {
+    List<ArmSummary> summary, List<RunResult> runs,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Continuations continuations) {
+
+  /** Results without continuations. */
+  public CompareResults(int schemaVersion, String date, String command, String preset, Object config,
+      List<Long> seeds, CorpusInfo corpus, String optimizer, String divergenceRule, List<PairedDifference> answer,
+      List<ArmSummary> summary, List<RunResult> runs) {
+    this(schemaVersion, date, command, preset, config, seeds, corpus, optimizer, divergenceRule, answer, summary,
+        runs, null);
+  }
 
   /** 2: runs may be "diverged" (diverged_at), summary rows count them, and "answer" and "divergence_rule". */
   public static final int SCHEMA_VERSION = 2;

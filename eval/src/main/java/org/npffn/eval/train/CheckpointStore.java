@@ -79,13 +79,47 @@ public final class CheckpointStore {
    *     checksum, or it was written under another configuration
    */
   public Optional<Restored> restore() {
-    Path indexFile = dir.resolve(INDEX);
-    if (!Files.exists(indexFile)) {
+    if (!exists()) {
       return Optional.empty();
     }
+    Index index = readIndex(dir);
+    List<String> differences = JsonDifferences.between(index.config(), config);
+    if (!differences.isEmpty()) {
+      throw new CheckpointException("checkpoint " + dir.resolve(INDEX) + " was written with a different "
+          + "configuration (" + String.join(", ", differences) + "); resume with the same options, or use another --out");
+    }
+    Path model = checkedModel(dir, index);
+    try {
+      ComputationGraph net = ModelSerializer.restoreComputationGraph(model.toFile(), true);
+      return Optional.of(new Restored(net, index.state(), model));
+    } catch (IOException | RuntimeException e) {
+      throw new CheckpointException("checkpoint " + model + " cannot be restored (" + e + ")", e);
+    }
+  }
+
+  /**
+   * The model file of the newest checkpoint in {@code dir}, checked against its SHA-256, and the step it was
+   * saved at; for readers that only load the model (np-eval generate), so the run's configuration is not asked.
+   *
+   * @throws CheckpointException when {@code dir} has no checkpoint.json, it is unreadable, or its model file is
+   *     missing or does not match its checksum
+   */
+  public static Saved newestModel(Path dir) {
+    if (!Files.exists(dir.resolve(INDEX))) {
+      throw new CheckpointException(dir + " holds no " + INDEX);
+    }
+    Index index = readIndex(dir);
+    return new Saved(checkedModel(dir, index), index.state().step());
+  }
+
+  /** A checkpoint's model file and the step it was saved at. */
+  public record Saved(Path model, int step) {}
+
+  private static Index readIndex(Path dir) {
+    Path indexFile = dir.resolve(INDEX);
     Index index;
     try {
-      index = json.readValue(indexFile.toFile(), Index.class);
+      index = ResultsJson.mapper().readValue(indexFile.toFile(), Index.class);
     } catch (IOException e) {
       throw new CheckpointException("checkpoint " + indexFile + " is unreadable (" + e.getClass().getSimpleName()
           + "); delete " + dir + " to start this run over", e);
@@ -94,11 +128,10 @@ public final class CheckpointStore {
       throw new CheckpointException("checkpoint " + indexFile + " is incomplete or of another format; delete "
           + dir + " to start this run over");
     }
-    List<String> differences = JsonDifferences.between(index.config(), config);
-    if (!differences.isEmpty()) {
-      throw new CheckpointException("checkpoint " + indexFile + " was written with a different configuration ("
-          + String.join(", ", differences) + "); resume with the same options, or use another --out");
-    }
+    return index;
+  }
+
+  private static Path checkedModel(Path dir, Index index) {
     Path model = dir.resolve(index.model());
     try {
       if (!Files.exists(model) || !sha256(model).equals(index.sha256())) {
@@ -106,14 +139,10 @@ public final class CheckpointStore {
             + (Files.exists(model) ? "its SHA-256 does not match " + INDEX : "the file is missing")
             + "; delete " + dir + " to start this run over");
       }
-      ComputationGraph net = ModelSerializer.restoreComputationGraph(model.toFile(), true);
-      return Optional.of(new Restored(net, index.state(), model));
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof CheckpointException c) {
-        throw c;
-      }
-      throw new CheckpointException("checkpoint " + model + " cannot be restored (" + e + ")", e);
+    } catch (IOException e) {
+      throw new CheckpointException("checkpoint " + model + " cannot be read (" + e + ")", e);
     }
+    return model;
   }
 
   private List<Path> modelFiles() throws IOException {
