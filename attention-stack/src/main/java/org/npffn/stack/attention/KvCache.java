@@ -28,6 +28,7 @@ final class KvCache {
   private INDArray valuesByHead; //                                            [B*nh, cap, hs], the same data
   private INDArray mask; //                                                    [B, cap]
   private boolean allReal;
+  // the views last put into the step state: while it holds these, the buffers above are its cache
   private INDArray keysView;
   private INDArray valuesView;
   private INDArray maskView;

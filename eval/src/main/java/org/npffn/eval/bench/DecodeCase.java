@@ -42,7 +42,7 @@ public final class DecodeCase implements BenchCase {
    * @param batch B sequences, each of {@code length} tokens
    */
   public DecodeCase(DecodeModel model, String kind, boolean decode, int batch, int length) {
-    DecodeModel.arm(kind);
+    DecodeModel.arm(kind); // an unknown kind fails here, naming the kinds, not when the bench sets the case up
     this.model = model;
     this.kind = kind;
     this.decode = decode;

@@ -43,7 +43,7 @@ public final class GenerateCase implements BenchCase {
    * @param newTokens G new bytes per prompt
    */
   public GenerateCase(DecodeModel model, String kind, int batch, int promptLength, int newTokens) {
-    DecodeModel.arm(kind);
+    DecodeModel.arm(kind); // an unknown kind fails here, naming the kinds, not when the bench sets the case up
     this.model = model;
     this.kind = kind;
     this.batch = batch;
