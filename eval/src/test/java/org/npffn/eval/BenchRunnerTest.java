@@ -139,4 +139,85 @@ class BenchRunnerTest {
     BenchRunner.Row slow = runner.measure(List.of(timedSlow)).get(0);
     assertTrue(slow.minMs() >= 55, "the same slow runs, timed, do show: " + slow);
   }
+
+  /**
+   * A case whose run consumes its starting point (a decoding step grows its cache): the runner prepares it before
+   * every run, warm-up and timed alike, and the preparation stays out of the timings; the tokens it reports give
+   * the row its tokens/s, in the printed line and the JSON.
+   */
+  private static final class Consuming implements BenchCase {
+    private boolean prepared;
+    private int runs;
+
+    @Override
+    public String name() {
+      return "consuming";
+    }
+
+    @Override
+    public void setUp() {}
+
+    @Override
+    public void prepare() {
+      try {
+        Thread.sleep(60);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      prepared = true;
+    }
+
+    @Override
+    public double run() {
+      if (!prepared) {
+        throw new IllegalStateException("run " + runs + " was not prepared");
+      }
+      prepared = false;
+      runs++;
+      return 1;
+    }
+
+    @Override
+    public ReferenceCheck checkReference() {
+      return new ReferenceCheck("nothing: it computes nothing", 0, "-", ReferenceCheck.FLOAT32_TOLERANCE);
+    }
+
+    @Override
+    public double flops() {
+      return 1;
+    }
+
+    @Override
+    public double tokens() {
+      return 8;
+    }
+
+    @Override
+    public String shape() {
+      return "";
+    }
+  }
+
+  @Test
+  void everyRunIsPreparedUntimedAndTokensGiveTokensPerSecond() {
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    BenchRunner runner = new BenchRunner(2, 0, 1, 3, new PrintStream(printed, true));
+    Consuming c = new Consuming();
+    BenchRunner.Row row = runner.measure(List.of(c)).get(0);
+    assertEquals(2 + (1 + 3) * 2, c.runs);
+    assertTrue(row.medianMs() < 40, "the 60 ms preparation is not timed: " + row);
+    assertEquals(8 * 1e3 / row.medianMs(), row.tokensPerSecond(), 1e-9);
+    assertEquals(8 * 1e3 / row.minMs(), row.fastestTokensPerSecond(), 1e-9);
+    assertTrue(printed.toString().contains(String.format(java.util.Locale.ROOT, "%.1f tokens/s",
+        row.tokensPerSecond())), printed.toString());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> json = ((List<Map<String, Object>>) BenchRunner.document(runner.gemm(), List.of(row),
+        List.of(), "2026-01-01").get("rows")).get(0);
+    assertEquals(row.tokensPerSecond(), (double) json.get("tokens_per_s"), 0);
+    assertEquals(row.fastestTokensPerSecond(), (double) json.get("tokens_per_s_fastest_run"), 0);
+
+    BenchRunner.Row plain = new BenchRunner(0, 0, 0, 1, new PrintStream(OutputStream.nullOutputStream()))
+        .measure(List.of(new Sleeper(0))).get(0);
+    assertEquals(0, plain.tokensPerSecond());
+  }
 }

@@ -85,4 +85,32 @@ class BenchTargetsTest {
     assertFalse(flat.met());
     assertEquals(1, results.size());
   }
+
+  @Test
+  void decodingTargetsReadTheirCasesAndFailOnTheirSide() {
+    List<Result> results = BenchTargets.check(GEMM, List.of(row("decode/dense/t=512", 2.0, 1),
+        row("reforward/dense/t=512", 25, 1), row("decode/moe/t=512", 3.0, 1), row("reforward/moe/t=512", 29.9, 1),
+        row("decode/np/t=512", 2.7, 1), row("reforward/np/t=512", 30, 1), row("decode-ffn/np/t=64", 1.0, 1),
+        row("decode-ffn/np/t=1024", 1.25, 1)));
+    assertEquals(5, results.size());
+    Result dense = find(results, "reforward/dense/t=512 / decode/dense/t=512 (speed-up)");
+    assertEquals(12.5, dense.value(), 1e-12);
+    assertTrue(dense.met());
+    Result moe = find(results, "reforward/moe/t=512 / decode/moe/t=512 (speed-up)");
+    assertEquals(29.9 / 3.0, moe.value(), 1e-12);
+    assertFalse(moe.met()); // 9.97 < 10
+    assertTrue(find(results, "reforward/np/t=512 / decode/np/t=512 (speed-up)").met()); // 11.1
+    Result flat = find(results, "decode-ffn/np/t=1024 / decode-ffn/np/t=64");
+    assertEquals(1.25, flat.value(), 1e-12);
+    assertFalse(flat.met()); // > 1.2
+    Result np = find(results, "decode/np/t=512 / decode/dense/t=512");
+    assertEquals(1.35, np.value(), 1e-12);
+    assertFalse(np.met()); // > 1.3
+
+    List<Result> within = BenchTargets.check(GEMM, List.of(row("decode/dense/t=512", 2.0, 1),
+        row("decode/np/t=512", 2.6, 1), row("decode-ffn/np/t=64", 1.0, 1), row("decode-ffn/np/t=1024", 1.2, 1)));
+    assertEquals(2, within.size());
+    assertTrue(find(within, "decode/np/t=512 / decode/dense/t=512").met()); // exactly 1.3
+    assertTrue(find(within, "decode-ffn/np/t=1024 / decode-ffn/np/t=64").met()); // exactly 1.2
+  }
 }

@@ -1,12 +1,12 @@
 package org.npffn.stack.attention;
 
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -24,10 +24,10 @@ import org.npffn.stack.layers.StepMode;
  * additive bias before the softmax (exp underflows to exactly 0). Outputs at padded query positions are 0, so
  * padding leaks nowhere downstream.
  *
- * <p>Under rnnTimeStep the layer keeps a KV cache: the keys and values of every earlier position of each
- * sequence, [B, nh, S, hs] each, and which of those positions were real [B, S]. A step of T new tokens attends
- * from its queries to the S + T keys with the same biases as the full forward, so its rows equal the full
- * forward's rows (docs/generation.md).
+ * <p>Under rnnTimeStep the layer keeps a KV cache ({@link KvCache}): the keys and values of every earlier position
+ * of each sequence, [B, nh, S, hs] each, and which of those positions were real [B, S]. A step of T new tokens
+ * attends from its queries to the S + T keys with the same biases as the full forward (a bias that is zero
+ * throughout is not added), so its rows equal the full forward's rows (docs/generation.md).
  */
 public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention> {
   /** Added to blocked scores; large enough that exp() gives exactly 0 in float32 and float64. */
@@ -42,6 +42,8 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
 
   /** The causal-bias buffer as last filled: the same array while T and the data type stay. */
   private INDArray filledCausalBias;
+  /** The keys and values of the positions stepped so far, when stepping. */
+  private final KvCache kvCache = new KvCache();
 
   public CausalSelfAttentionLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -61,6 +63,15 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
   @Override
   protected List<String> stepStateKeys() {
     return List.of(KEYS, VALUES, KEY_MASK);
+  }
+
+  /** The state put back is copied into the cache's buffers now, so that the next step does not pay for it. */
+  @Override
+  public void rnnSetPreviousState(Map<String, INDArray> state) {
+    super.rnnSetPreviousState(state);
+    if (stepState.get(KEYS) != null) {
+      kvCache.adopt(stepState, 0);
+    }
   }
 
   @Override
@@ -143,37 +154,31 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
     INDArray k = heads("k", qkv5, 1, dt, b, t, nh, hs);
     INDArray v = heads("v", qkv5, 2, dt, b, t, nh, hs);
 
-    // the cache grows by this step's keys, values and mask                  [B, nh, S+T, hs], [B, S+T]
-    INDArray past = stepState.get(KEYS);
-    long s = past == null ? 0 : past.size(2);
+    // the cache grows by this step's keys, values and mask                  [B*nh, S+T, hs], [B, S+T]
+    KvCache.Window cached = kvCache.append(stepState, k.reshape('c', b, nh, t, hs), v.reshape('c', b, nh, t, hs),
+        rowMask == null ? null : rowMask.reshape('c', b, t));
+    long s = cached.past();
     long all = s + t;
-    INDArray keys;
-    INDArray values;
-    INDArray keyMask;
-    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      INDArray k4 = k.reshape('c', b, nh, t, hs);
-      INDArray v4 = v.reshape('c', b, nh, t, hs);
-      INDArray m = rowMask == null ? Nd4j.ones(dt, b, t) : rowMask.reshape('c', b, t).castTo(dt);
-      keys = s == 0 ? k4.dup('c') : Nd4j.concat(2, past, k4);
-      values = s == 0 ? v4.dup('c') : Nd4j.concat(2, stepState.get(VALUES), v4);
-      keyMask = s == 0 ? m.dup('c') : Nd4j.concat(1, stepState.get(KEY_MASK), m);
-    }
 
     // 3. att = softmax(q K^T / sqrt(hs) + blocked)                          [B*nh, T, S+T]
-    INDArray att = buffers.get("stepAtt", dt, b * nh, t, all);
-    Nd4j.matmul(q, keys.reshape('c', b * nh, all, hs), att, false, true, false);
+    //    (in a buffer with the cache's room: its first S+T columns, so that it is not re-allocated each step)
+    INDArray att = buffers.get("stepAtt", dt, b * nh, t, cached.capacity()).get(all(), all(), interval(0, all));
+    Nd4j.matmul(q, cached.keys(), att, false, true, false);
     att.muli(1.0 / Math.sqrt(hs));
-    INDArray att4 = att.reshape('c', b, nh, t, all);
-    if (c.isCausal()) {
-      att4.addi(stepCausalBias(dt, s, t)); //                                 [1, 1, T, S+T] broadcast
+    if (c.isCausal() && t > 1) {
+      // query i sits at S + i: every cached key is earlier, and among the new keys the full forward's causal
+      // bias applies                                                         [B*nh, T, T] += [1, T, T]
+      att.get(all(), all(), interval(s, all)).addi(causalBias(dt, t).reshape('c', 1, t, t));
     }
-    INDArray queryMask = rowMask == null ? Nd4j.ones(dt, b, t) : rowMask.reshape('c', b, t);
-    att4.addi(keyPaddingBias(queryMask, keyMask, dt)); //                       [B, 1, T, S+T] broadcast
+    if (!cached.allReal()) {
+      INDArray queryMask = rowMask == null ? Nd4j.ones(dt, b, t) : rowMask.reshape('c', b, t);
+      att.reshape('c', b, nh, t, all).addi(keyPaddingBias(queryMask, cached.mask(), dt)); // [B, 1, T, S+T]
+    }
     Nd4j.exec(new SoftMax(att, att, 2));
 
     // 4. y = att V, heads merged                                             [N, C]
     INDArray yh = buffers.get("yh", dt, b * nh, t, hs);
-    Nd4j.matmul(att, values.reshape('c', b * nh, all, hs), yh, false, false, false);
+    Nd4j.matmul(att, cached.values(), yh, false, false, false);
     INDArray ym = buffers.get("ym", dt, b, t, nh, hs);
     ym.assign(yh.reshape('c', b, nh, t, hs).permute(0, 2, 1, 3));
 
@@ -184,9 +189,6 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
     if (rowMask != null) {
       out.muliColumnVector(rowMask);
     }
-    stepState.putOwned(KEYS, keys);
-    stepState.putOwned(VALUES, values);
-    stepState.putOwned(KEY_MASK, keyMask);
     return out;
   }
 
@@ -207,18 +209,6 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
     // a flat array in ND4J M2.1 (measured), leaving the rest of the buffer as it was
     bias.assign(0).addi(keyMask.reshape('c', b, 1, 1, tk).sub(1.0).muli(-BLOCKED));
     return bias.muli(queryMask.reshape('c', b, 1, tq, 1)); //                  zero on padded queries' rows
-  }
-
-  /** For a step of T queries after S cached positions: 0 where key j <= S + i, BLOCKED after: [1, 1, T, S+T]. */
-  private static INDArray stepCausalBias(DataType dt, long s, long t) {
-    long all = s + t;
-    double[] v = new double[(int) (t * all)];
-    for (int i = 0; i < t; i++) {
-      for (long j = s + i + 1; j < all; j++) {
-        v[(int) (i * all + j)] = BLOCKED;
-      }
-    }
-    return Nd4j.create(v, new long[] {1, 1, t, all}, DataType.DOUBLE).castTo(dt);
   }
 
   @Override

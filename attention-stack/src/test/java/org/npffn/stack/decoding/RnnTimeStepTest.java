@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.primitives.Longs;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.api.layers.RecurrentLayer;
@@ -145,6 +147,53 @@ class RnnTimeStepTest {
           assertTrue(diff < 1e-12, "b = " + b + ", t = " + t + ": " + diff);
         }
       }
+    }
+  }
+
+  /**
+   * Regression test for the KV cache's buffers (KvCache): stepping far past their first room of 64 positions (so
+   * they grow twice), with a left-padded batch, in steps of 1 to 3 tokens, still gives the full forward; a state
+   * saved mid-way and put back continues the same; the state handed out holds exactly the positions stepped.
+   */
+  @Test
+  void aCacheThatOutgrowsItsBuffersStaysExact() {
+    int length = 150;
+    ComputationGraph net = new ComputationGraph(new TransformerStack().vocabSize(VOCAB).width(8).heads(2).blocks(2)
+        .maxLength(length).base(TestNets.gradientCheckBase(4)).build());
+    net.init();
+    net.params().addi(TestNets.gaussianLike(net.params(), 9).muli(0.5));
+    INDArray ids = TestNets.randomIds(new Random(5), 2, length, VOCAB);
+    INDArray mask = TestNets.leftPaddedMask(length, length, length - 3);
+    INDArray full = net.output(false, new INDArray[] {ids}, new INDArray[] {mask})[0].dup();
+    IncrementalDecoder d = IncrementalDecoder.of(net);
+    Map<String, Map<String, INDArray>> saved = null;
+    INDArray afterSaved = null;
+    int from = 0;
+    for (int chunk = 0; from < length; chunk++) {
+      int to = Math.min(length, from + 1 + chunk % 3);
+      INDArray y = d.step(ids.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup(),
+          mask.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup());
+      for (int t = from; t < to; t++) {
+        for (int b = 0; b < 2; b++) {
+          if (mask.getDouble(b, t) == 1) {
+            double diff = y.get(NDArrayIndex.point(b), NDArrayIndex.point(t - from)).sub(
+                full.get(NDArrayIndex.point(b), NDArrayIndex.point(t))).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-12, "b = " + b + ", t = " + t + ": " + diff);
+          }
+        }
+      }
+      if (saved != null && afterSaved == null) {
+        afterSaved = y.dup();
+        d.restore(saved);
+        assertEquals(afterSaved, d.step(ids.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup(),
+            mask.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup()));
+      }
+      if (saved == null && to > 100) {
+        saved = d.state();
+        assertEquals(List.of(2L, 2L, (long) to, 4L),
+            Longs.asList(saved.get(TransformerStack.attentionName(1)).get("keys").shape()));
+      }
+      from = to;
     }
   }
 }

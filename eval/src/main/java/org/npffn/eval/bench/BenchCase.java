@@ -14,7 +14,13 @@ public interface BenchCase {
   /** Builds layers and inputs. Not timed. */
   void setUp();
 
-  /** One timed repetition. Returns a finite checksum of what it computed. */
+  /**
+   * Untimed work before each {@link #run()}: a case whose run consumes its starting point (a decoding step grows
+   * the cache it started from) puts that starting point back here. Nothing by default.
+   */
+  default void prepare() {}
+
+  /** One timed repetition, after {@link #prepare()}. Returns a finite checksum of what it computed. */
   double run();
 
   /**
@@ -26,6 +32,14 @@ public interface BenchCase {
 
   /** FLOPs one {@link #run()} performs (2 per multiply-add of the matrix products). */
   double flops();
+
+  /**
+   * Tokens one {@link #run()} produces, for a tokens/s figure beside the time (generation cases); 0 for the cases
+   * that report GFLOP/s only.
+   */
+  default double tokens() {
+    return 0;
+  }
 
   /** Shape notes for the report, e.g. "N=4096 (B=32 x T=128), d=256, h=1024". */
   String shape();

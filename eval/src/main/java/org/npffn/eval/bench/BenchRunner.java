@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,12 +43,31 @@ public final class BenchRunner {
     this.log = log;
   }
 
-  /** One measured row, with how its result compared with its reference. */
+  /**
+   * One measured row, with how its result compared with its reference.
+   *
+   * @param tokens tokens one run produces ({@link BenchCase#tokens()}), 0 for a case without a tokens/s figure
+   */
   public record Row(String name, String shape, double medianMs, double minMs, double gflops,
-      ReferenceCheck reference) {
+      ReferenceCheck reference, double tokens) {
+    /** A row without a tokens/s figure. */
+    public Row(String name, String shape, double medianMs, double minMs, double gflops, ReferenceCheck reference) {
+      this(name, shape, medianMs, minMs, gflops, reference, 0);
+    }
+
     /** GFLOP/s of the fastest run ({@code gflops} is the median's). */
     public double fastestGflops() {
       return gflops * medianMs / minMs;
+    }
+
+    /** Tokens per second of the median run (0 for a case that counts no tokens). */
+    public double tokensPerSecond() {
+      return tokens * 1e3 / medianMs;
+    }
+
+    /** Tokens per second of the fastest run. */
+    public double fastestTokensPerSecond() {
+      return tokens * 1e3 / minMs;
     }
   }
 
@@ -88,6 +108,7 @@ public final class BenchRunner {
       c.setUp();
       long start = System.nanoTime();
       for (int run = 0; run < warmup || (System.nanoTime() - start) / 1e9 < warmupSeconds; run++) {
+        c.prepare();
         check(c.run());
       }
       references[i] = c.checkReference();
@@ -99,7 +120,9 @@ public final class BenchRunner {
         settle();
         // an untimed run first: the timed one then follows a run of its own case, as every step of a training
         // run follows the one before, not whatever the previous case left in caches, pools and threads
+        cases.get(i).prepare();
         check(cases.get(i).run());
+        cases.get(i).prepare();
         long t0 = System.nanoTime();
         double checksum = cases.get(i).run();
         double elapsed = (System.nanoTime() - t0) / 1e6;
@@ -114,9 +137,11 @@ public final class BenchRunner {
       BenchCase c = cases.get(i);
       double med = median(ms[i]);
       Row row = new Row(c.name(), c.shape(), med, Arrays.stream(ms[i]).min().orElse(med), c.flops() / (med * 1e6),
-          references[i]);
-      log.printf("%-22s %9.2f ms (fastest %8.2f)  %7.1f GFLOP/s   %s%s%n", row.name(), row.medianMs(), row.minMs(),
-          row.gflops(), row.shape(), row.reference().ok() ? "" : "   FAILED its reference check");
+          references[i], c.tokens());
+      String tokens = row.tokens() > 0 ? String.format(Locale.ROOT, "  %7.1f tokens/s (fastest %.1f)",
+          row.tokensPerSecond(), row.fastestTokensPerSecond()) : "";
+      log.printf("%-22s %9.2f ms (fastest %8.2f)  %7.1f GFLOP/s%s   %s%s%n", row.name(), row.medianMs(), row.minMs(),
+          row.gflops(), tokens, row.shape(), row.reference().ok() ? "" : "   FAILED its reference check");
       rows.add(row);
     }
     return rows;
@@ -183,6 +208,10 @@ public final class BenchRunner {
       m.put("min_ms", r.minMs());
       m.put("gflops", r.gflops());
       m.put("fraction_of_gemm", r.gflops() / gemmGflops);
+      if (r.tokens() > 0) {
+        m.put("tokens_per_s", r.tokensPerSecond());
+        m.put("tokens_per_s_fastest_run", r.fastestTokensPerSecond());
+      }
       m.put("shape", r.shape());
       m.put("reference", r.reference().against());
       m.put("reference_max_rel_error", json(r.reference().maxRelError()));
