@@ -261,6 +261,11 @@ public class MoeFfn extends FfnSlotConf {
   public double getReluLambda0() { return reluLambda0; }
   public void setReluLambda0(double v) { reluLambda0 = v; }
   public double getReluRate() { return reluRate; }
+
+  /** ReLU routing's λ = λ0·α^n for the layer's saved exponent n [1, 1] (the parameter {@link #RELU_EXPONENT}). */
+  public double reluLambda(INDArray exponent) {
+    return ReluSparsity.lambda(this, exponent);
+  }
   public void setReluRate(double v) { reluRate = v; }
 
   @Override

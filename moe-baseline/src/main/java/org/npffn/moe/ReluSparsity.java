@@ -15,7 +15,7 @@ import org.npffn.stack.routing.Routing;
  *                                             Balancing into L1 Regularization"); f_e = 1 gives its plain L1 form
  *   S     = #{(t, e) : g_te = 0} / (E·N)       the realised sparsity
  *   λ    <- λ·α^sign((1 - k/E) - S)            the paper's adaptive λ (Sec. 3, "Controlling Sparsity via Adaptive
- *                                             L1 Regularization"): α = 1.2, λ0 = 1e-8 there
+ *                                             L1 Regularization"): α = 1.2, λ0 = 1e-8 as reported
  * </pre>
  *
  * N counts the real (unmasked) tokens only, in f, L_reg and S alike. The paper sums L_reg over the L layers,

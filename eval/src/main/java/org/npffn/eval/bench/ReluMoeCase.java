@@ -97,7 +97,7 @@ public final class ReluMoeCase implements BenchCase {
    * is state, always 0 (ReluSparsity), not a gradient.
    */
   Map<String, INDArray> step() {
-    lambda = conf.getReluLambda0() * Math.pow(conf.getReluRate(), layer.getParam(MoeFfn.RELU_EXPONENT).getDouble(0));
+    lambda = conf.reluLambda(layer.getParam(MoeFfn.RELU_EXPONENT));
     Map<String, INDArray> out = SingleLayer.trainingStep(layer, x, dy);
     out.remove("d" + MoeFfn.RELU_EXPONENT);
     return out;
