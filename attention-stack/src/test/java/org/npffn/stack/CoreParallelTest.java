@@ -39,6 +39,16 @@ class CoreParallelTest {
   }
 
   @Test
+  void fewRowsRunOnTheCallingThreadAndEnoughRowsKeepTheWorkers() {
+    CoreParallel two = new CoreParallel(2);
+    assertEquals(1, two.forRows(2, 512).workers());
+    assertSame(two, two.forRows(512, 512));
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    two.forRows(16, 512).run(new int[] {3, 1, 0, 2}, p -> threads.add(Thread.currentThread()));
+    assertEquals(Set.of(Thread.currentThread()), threads);
+  }
+
+  @Test
   void productsOnRowBlocksMatchTheWholeProduct() {
     INDArray x = Nd4j.rand(DataType.DOUBLE, 300, 17);
     INDArray w = Nd4j.rand(DataType.DOUBLE, 17, 9);

@@ -52,14 +52,15 @@ final class ExpertDispatch {
     // 4. experts: expert i runs on its block of rows; ys = FFN_i(xs)           [S, d]
     //    (the whole kernel per expert, while its arrays are in cache: faster than one activation pass over all
     //    slots, docs/benchmarks.md)
+    //    Only experts with rows are parts, and a pass of few slots (a decode step routes k·B) stays on the
+    //    calling thread: handing two one-row experts to a helper cost more than it saved (a one-token step of
+    //    the default model took 4.4 ms with two workers against 3.0 ms with one, docs/benchmarks.md).
     FfnKernel.Work work = expertWork(dt, routing);
-    cores.run(routing.expertsByLoad(), i -> {
+    cores.forRows(slots, MoeFfnLayer.MIN_BLOCK_ROWS).run(routing.busyExpertsByLoad(), i -> {
       int from = routing.expertOffset()[i];
       int to = routing.expertOffset()[i + 1];
-      if (to > from) {
-        FfnKernel.forward(RowBlockView.rows(xs, from, to), expert(params, i), conf.getActivation(),
-            work.rows(from, to));
-      }
+      FfnKernel.forward(RowBlockView.rows(xs, from, to), expert(params, i), conf.getActivation(),
+          work.rows(from, to));
     });
     // 5. combine: y_t = Σ_j g_tj · ys[slot(t, j)]; dropped choices read the zero row S
     INDArray ys = work.y();

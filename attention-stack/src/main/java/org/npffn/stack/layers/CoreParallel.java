@@ -29,6 +29,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * (size shared buffers before; a part may own its buffers, as SequenceBlocks' shards do).
  */
 public final class CoreParallel {
+  private static final CoreParallel CALLING_THREAD = new CoreParallel(1);
+
   private final int workers;
 
   /** At most {@code workers} threads at a time, the caller included; 1 runs every part on the caller. */
@@ -50,6 +52,14 @@ public final class CoreParallel {
 
   public int workers() {
     return workers;
+  }
+
+  /**
+   * This, or the calling thread alone when the work is {@code rows} &lt; {@code minRows} rows: a hand-off costs
+   * tens of µs, more than a few rows' products save (a decode step's experts see one row each).
+   */
+  public CoreParallel forRows(long rows, long minRows) {
+    return workers == 1 || rows >= minRows ? this : CALLING_THREAD;
   }
 
   /**

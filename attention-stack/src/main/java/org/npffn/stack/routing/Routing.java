@@ -64,4 +64,9 @@ public record Routing(int tokens, int k, int experts, int realTokens, int[] choi
         .sorted(java.util.Comparator.comparingInt((Integer e) -> -load(e)).thenComparingInt(e -> e))
         .mapToInt(Integer::intValue).toArray();
   }
+
+  /** The experts with at least one slot, in {@link #expertsByLoad()} order: the parts of a forward pass. */
+  public int[] busyExpertsByLoad() {
+    return java.util.Arrays.stream(expertsByLoad()).filter(e -> load(e) > 0).toArray();
+  }
 }

@@ -1,5 +1,6 @@
 package org.npffn.stack.routing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,5 +144,12 @@ class TopKRouterProperties {
       }
     }
     assertEquals(max, r.maxLoad());
+    int[] busy = r.busyExpertsByLoad();
+    // the busy experts are the order's head (loads descend), and every slot is theirs
+    assertArrayEquals(java.util.Arrays.copyOf(order, busy.length), busy);
+    for (int i = 0; i < experts; i++) {
+      assertEquals(i < busy.length, r.load(order[i]) > 0, "expert " + order[i] + " at " + i);
+    }
+    assertEquals(r.slots(), java.util.Arrays.stream(busy).map(r::load).sum());
   }
 }
