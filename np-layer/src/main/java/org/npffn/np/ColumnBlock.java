@@ -39,6 +39,29 @@ final class ColumnBlock {
     copyRows(source, 0, wide, from, source.rows(), source.columns());
   }
 
+  /**
+   * wide[:, from : from + w] = source[first : first + n, :], for a contiguous source [*, w] and wide [n, W]: the
+   * same as {@link #write(INDArray, INDArray, long)} on a row block of source, without building the view (a
+   * view costs more than the copy of a small block, as in a decode step).
+   */
+  static void writeRows(INDArray source, long first, INDArray wide, long from) {
+    long n = wide.rows();
+    if (first < 0 || first + n > source.rows() || from < 0 || from + source.columns() > wide.columns()) {
+      throw new IllegalArgumentException("rows [" + first + ", " + (first + n) + ") of "
+          + Arrays.toString(source.shape()) + " into columns from " + from + " of " + Arrays.toString(wide.shape()));
+    }
+    if (n == 0) {
+      return;
+    }
+    if (!RowBlockView.isContiguous(source) || !rowsContiguous(wide) || source.dataType() != wide.dataType()
+        || !nioType(wide)) {
+      write(RowBlockView.rows(source, first, first + n), wide, from);
+      return;
+    }
+    // source is contiguous: its row {@code first} starts first·w elements after its offset
+    copyRows(source, first * source.columns(), wide, from, n, source.columns());
+  }
+
   /** out = wide[:, from : from + w], for out [n, w]; returns out. */
   static INDArray read(INDArray wide, long from, INDArray out) {
     checkShapes(out, wide, from);

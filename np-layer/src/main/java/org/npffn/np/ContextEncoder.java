@@ -46,7 +46,10 @@ final class ContextEncoder {
       FfnKernel.inputProjection(x, w, phi);
     } else {
       transitionInput(x, t, w, phi.pre());
-      if (previousHalf != null) {
+      if (previousHalf != null && t == 1) {
+        // a one-token step (decoding): every row is a chunk's first row; an indexed view costs more than the add
+        phi.pre().addi(previousHalf);
+      } else if (previousHalf != null) {
         // the chunk's first row pairs with the token before the chunk:  pre[b·T] += h_{-1} W1a
         phi.pre().reshape('c', b, t, conf.getContextWidth()).get(NDArrayIndex.all(), NDArrayIndex.point(0),
             NDArrayIndex.all()).addi(previousHalf);
@@ -58,14 +61,18 @@ final class ContextEncoder {
   }
 
   /**
-   * h_t W1a [B, r] of each sequence's last row t = T-1, from the last TRANSITION forward: what the next chunk's
-   * first row pairs with.
+   * h_t W1a [B, r] of each sequence's last row t = T-1, from the last TRANSITION forward, as B·r row-major
+   * doubles: what the next chunk's first row pairs with.
    */
-  INDArray lastHalves(DataType dt, int b, int t) {
+  double[] lastHalves(DataType dt, int b, int t) {
     int r = conf.getContextWidth();
-    INDArray halves = buffers.get("phi.halves", dt, (long) b * t, 2L * r);
+    INDArray halves = buffers.get("phi.halves", dt, (long) b * t, 2L * r); //                         [B·T, 2r]
+    if (t == 1) {
+      // every row is a last row (a decode step): the W1a columns of all of them, without an indexed view
+      return ColumnBlock.read(halves, 0, r, new double[b * r]);
+    }
     return halves.reshape('c', b, t, 2L * r).get(NDArrayIndex.all(), NDArrayIndex.point(t - 1),
-        NDArrayIndex.interval(0, r));
+        NDArrayIndex.interval(0, r)).dup('c').data().asDouble();
   }
 
   /**
@@ -89,8 +96,8 @@ final class ContextEncoder {
     long d = conf.getNIn();
     int r = conf.getContextWidth();
     INDArray ab = buffers.get("phi.w1ab", w1.dataType(), d, 2L * r);
-    ColumnBlock.write(RowBlockView.rows(w1, 0, d), ab, 0);
-    ColumnBlock.write(RowBlockView.rows(w1, d, 2 * d), ab, r);
+    ColumnBlock.writeRows(w1, 0, ab, 0);
+    ColumnBlock.writeRows(w1, d, ab, r);
     return ab;
   }
 

@@ -65,8 +65,11 @@ final class ContextSummary {
     }
     // 2. e = φ(c)                                                                     [N, r]
     int width = conf.getContextWidth();
-    INDArray previousHalf = carry == null || conf.getContextMode() == ContextMode.TOKEN ? null
-        : Nd4j.create(carry.previousHalf(), new long[] {b, width}, DataType.DOUBLE).castTo(x.dataType());
+    INDArray previousHalf = null;
+    if (carry != null && conf.getContextMode() != ContextMode.TOKEN) {
+      previousHalf = buffers.get("phi.previousHalf", x.dataType(), b, width);
+      RowGather.setValues(previousHalf, carry.previousHalf());
+    }
     FfnKernel.Work phi = new ContextEncoder(conf, buffers).forward(x, b, t, params, previousHalf);
     // 3. r_t = (r_0 + Σ e_i) / (n_t + 1), or its decayed form                          [N, r]
     int size = n * width;
@@ -91,7 +94,7 @@ final class ContextSummary {
       previousReal[s] = real[s * t + t - 1];
     }
     double[] previousHalf = conf.getContextMode() == ContextMode.TOKEN ? new double[0]
-        : new ContextEncoder(conf, buffers).lastHalves(x.dataType(), b, t).dup('c').data().asDouble();
+        : new ContextEncoder(conf, buffers).lastHalves(x.dataType(), b, t);
     return new Carry(sum, weight, previousHalf, previousReal);
   }
 

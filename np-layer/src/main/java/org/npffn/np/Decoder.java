@@ -27,6 +27,9 @@ import org.npffn.stack.layers.ScratchBuffers;
  * </pre>
  */
 final class Decoder {
+  /** Passes of at most this many hidden values ([N, h]) scale their groups on the JVM heap (scaleOnHeap). */
+  static final long SMALL_PASS = 1 << 14;
+
   /** The output rows, and the context reliance ‖U r_t‖ / ‖W_up h_t + b‖ (inference passes with U, else NaN). */
   record Output(INDArray y, double reliance) {}
 
@@ -38,7 +41,11 @@ final class Decoder {
     this.buffers = buffers;
   }
 
-  Output forward(INDArray x, INDArray r, double[] scale, boolean[] real, boolean training,
+  /**
+   * @param measureReliance whether an inference pass measures the context reliance (a full pass does; a decode
+   *     step skips its two row norms and adds U r straight into pre)
+   */
+  Output forward(INDArray x, INDArray r, double[] scale, boolean[] real, boolean training, boolean measureReliance,
       Map<String, INDArray> params) {
     DataType dt = x.dataType();
     int n = (int) x.rows();
@@ -53,12 +60,14 @@ final class Decoder {
       Nd4j.gemm(x, params.get(NpFfn.W_UP), pre, false, false, 1.0, 0.0);
     }
     pre.addiRowVector(params.get(NpFfn.B_UP));
-    if (conf.isContextProjection() && !training) {
-      // context reliance ‖U r_t‖ / ‖W_up h_t + b‖ costs two row norms over [N, h]: inference passes only
+    if (conf.isContextProjection() && !training && measureReliance) {
+      // context reliance ‖U r_t‖ / ‖W_up h_t + b‖ costs two row norms over [N, h]: full inference passes only
       INDArray ru = buffers.get("ru", dt, n, h);
       Nd4j.gemm(r, params.get(NpFfn.U), ru, false, false, 1.0, 0.0);
       reliance = GroupStatistics.contextReliance(ru, pre, real);
       pre.addi(ru);
+    } else if (conf.isContextProjection() && !training) {
+      Nd4j.gemm(r, params.get(NpFfn.U), pre, false, false, 1.0, 1.0);
     }
     // 5. a = gelu(pre) = pre·σ(1.702 pre)
     INDArray sig = buffers.get("sig", dt, n, h);
@@ -69,7 +78,11 @@ final class Decoder {
     INDArray gated = buffers.get("gated", dt, n, h);
     INDArray scales = buffers.get("scaleColumn", dt, (long) n * conf.getGroups(), 1); //          [N·M, 1]
     RowGather.setValues(scales, scale);
-    Nd4j.exec(new BroadcastMulOp(byGroup(act), scales, byGroup(gated), 0));
+    if ((long) n * h <= SMALL_PASS) {
+      scaleOnHeap(act, scale, gated);
+    } else {
+      Nd4j.exec(new BroadcastMulOp(byGroup(act), scales, byGroup(gated), 0));
+    }
     // 8. y = gated Wdown + bdown
     INDArray y = buffers.get("y", dt, n, d);
     Nd4j.gemm(gated, params.get(NpFfn.W_DOWN), y, false, false, 1.0, 0.0);
@@ -149,6 +162,24 @@ final class Decoder {
     RowBlockView.rows(stack, 0, conf.getNIn()).assign(wUp);
     RowBlockView.rows(stack, conf.getNIn(), conf.getNIn() + conf.getContextWidth()).assign(params.get(NpFfn.U));
     return stack;
+  }
+
+  /**
+   * gated = a ⊙ expand(scale) on the JVM heap, for a pass of few rows (a decode step): a broadcast op's
+   * dispatch costs more than the products (decode/np/t=512's JFR profile had it at 8% of the NP layer's step).
+   * Each scale is first rounded to a's type, as the broadcast reads it from the scaleColumn buffer, and a product
+   * of two floats is exact in double, so both ways give the same bits.
+   */
+  private void scaleOnHeap(INDArray act, double[] scale, INDArray gated) {
+    int size = (int) act.length();
+    int groupWidth = (int) conf.groupWidth();
+    boolean single = act.dataType() == DataType.FLOAT;
+    double[] values = RowGather.values(act, buffers.doubles("gatedValues", size));
+    for (int i = 0; i < size; i++) {
+      double s = scale[i / groupWidth];
+      values[i] *= single ? (float) s : s;
+    }
+    RowGather.setValues(gated, values);
   }
 
   /** [N, h] seen as [N·M, h/M]: row n·M + g holds token n's units of group g. */

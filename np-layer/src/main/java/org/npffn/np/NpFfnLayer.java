@@ -1,11 +1,13 @@
 package org.npffn.np;
 
 import com.google.common.base.Preconditions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.ffn.UnitOutputs;
@@ -196,7 +198,8 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
       recordStatistics(passSums, top.load(), Double.NaN);
     } else {
       // 4-8. y = W_down [gelu(W_up h + U r + b_up) ⊙ expand(s)] + b_down                 [N, d]
-      Decoder.Output out = new Decoder(c, buffers).forward(x, r, scales.scale(), real, training, params);
+      Decoder.Output out = new Decoder(c, buffers).forward(x, r, scales.scale(), real, training, !isStepping(),
+          params);
       y = out.y();
       recordStatistics(passSums, null, out.reliance());
     }
@@ -261,7 +264,7 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
   }
 
   private double[] values(String key) {
-    return stepState.get(key).dup('c').data().asDouble();
+    return RowGather.values(stepState.get(key));
   }
 
   private void keep(ContextSummary.Carry carry, int b) {
@@ -271,10 +274,26 @@ public class NpFfnLayer extends SequenceLayer<NpFfn> implements UsageReporting, 
     for (int s = 0; s < b; s++) {
       previousReal[s] = carry.previousReal()[s] ? 1 : 0;
     }
-    stepState.put(CONTEXT_SUM, Nd4j.create(carry.sum(), new long[] {b, width}, DataType.DOUBLE));
-    stepState.put(CONTEXT_WEIGHT, Nd4j.create(carry.weight(), new long[] {b, width}, DataType.DOUBLE));
-    stepState.put(PREVIOUS_HALF, Nd4j.create(half, new long[] {b, width}, DataType.DOUBLE));
-    stepState.put(PREVIOUS_REAL, Nd4j.createFromArray(previousReal));
+    write(CONTEXT_SUM, carry.sum(), b, width);
+    write(CONTEXT_WEIGHT, carry.weight(), b, width);
+    write(PREVIOUS_HALF, half, b, width);
+    write(PREVIOUS_REAL, previousReal, b);
+  }
+
+  /**
+   * Writes a state array in place when the stored one has its shape (a decode step then allocates no native
+   * array), else stores a new one. The stored arrays are the state's own (StepState hands out and takes in
+   * copies), so writing into them changes no caller's array.
+   */
+  private void write(String key, double[] values, long... shape) {
+    INDArray stored = stepState.get(key);
+    if (stored == null || stored.dataType() != DataType.DOUBLE || !Arrays.equals(stored.shape(), shape)) {
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        stored = Nd4j.create(DataType.DOUBLE, shape);
+      }
+      stepState.putOwned(key, stored);
+    }
+    RowGather.setValues(stored, values);
   }
 
   private void recordStatistics(GroupStatistics.Sums passSums, double[] topKLoad, double reliance) {

@@ -52,6 +52,24 @@ class ColumnBlockTest {
     }
   }
 
+  /** writeRows equals write of the row block, for a source that is itself a row block (non-zero offset). */
+  @Property(tries = 60)
+  void writeRowsEqualsWriteOfTheRowBlock(@ForAll @IntRange(min = 0, max = 6) int rows,
+      @ForAll @IntRange(min = 0, max = 4) int first, @ForAll @IntRange(min = 0, max = 3) int below,
+      @ForAll @IntRange(min = 1, max = 5) int width, @ForAll @IntRange(min = 0, max = 3) int from,
+      @ForAll @IntRange(min = 0, max = 2) int type) {
+    DataType dt = new DataType[] {DataType.FLOAT, DataType.DOUBLE, DataType.HALF}[type];
+    INDArray parent = Nd4j.rand(DataType.DOUBLE, first + rows + below + 1, width).castTo(dt);
+    INDArray source = RowBlockView.rows(parent, 1, parent.rows()); //                   offset one row into parent
+    INDArray wide = Nd4j.rand(DataType.DOUBLE, rows, from + width + 1).castTo(dt);
+    INDArray expected = wide.dup();
+    ColumnBlock.write(RowBlockView.rows(source, first, first + rows), expected, from);
+
+    ColumnBlock.writeRows(source, first, wide, from);
+    assertEquals(expected, wide);
+    assertThrows(IllegalArgumentException.class, () -> ColumnBlock.writeRows(source, first + below + 1, wide, from));
+  }
+
   /**
    * The narrow side as a row block of a bigger matrix (non-zero offset, as a shard's rows are), and the wide side
    * as a column slice of a wider one (row stride above its width).
