@@ -17,7 +17,7 @@ import org.npffn.eval.compare.ResultTables;
 import org.npffn.eval.report.ResultsSchema;
 import org.npffn.eval.results.CompareResults;
 
-/** End to end: compare --preset smoke trains all five arms and writes strict JSON, CSVs and the summary. */
+/** End to end: compare --preset smoke trains the four default arms and writes strict JSON, CSVs and the summary. */
 class CompareSmokeTest {
   @TempDir
   Path dir;
@@ -28,9 +28,9 @@ class CompareSmokeTest {
     JsonNode doc = new ObjectMapper().readTree(dir.resolve("results.json").toFile()); // strict: no NaN tokens
     assertEquals(CompareResults.SCHEMA_VERSION, doc.get("schema_version").asInt());
     JsonNode runs = doc.get("runs");
-    List<String> names = List.of("dense", "moe-aux", "moe-lossfree", "moe-relu", "np");
-    assertEquals(5, runs.size());
-    for (int i = 0; i < 5; i++) {
+    List<String> names = List.of("dense", "moe-aux", "moe-relu", "np");
+    assertEquals(4, runs.size());
+    for (int i = 0; i < 4; i++) {
       JsonNode r = runs.get(i);
       assertEquals(names.get(i), r.get("arm").asText());
       assertEquals("ok", r.get("status").asText());
@@ -47,11 +47,11 @@ class CompareSmokeTest {
     assertFalse(moeLayer.get("training").isEmpty(), "balance over training is recorded");
     assertEquals("dense", runs.get(0).at("/layers/0/kind").asText());
     assertTrue(runs.get(0).at("/layers/0/test").isNull());
-    assertEquals(7, runs.get(4).get("top_k").size(), "k = 1, 2, 4 both ways and k = M");
-    assertTrue(runs.get(4).get("shuffled_context_loss_increase").isNumber());
+    assertEquals(7, runs.get(3).get("top_k").size(), "k = 1, 2, 4 both ways and k = M");
+    assertTrue(runs.get(3).get("shuffled_context_loss_increase").isNumber());
     // the ReLU-routed MoE: sparsity, active experts and λ over training and on the test set; the top-k arms'
     // training points leave these optional fields out
-    JsonNode reluLayer = runs.get(3).at("/layers/0");
+    JsonNode reluLayer = runs.get(2).at("/layers/0");
     for (JsonNode p : reluLayer.get("training")) {
       double sparsity = p.get("relu_sparsity").asDouble();
       assertTrue(sparsity >= 0 && sparsity <= 1, "sparsity " + sparsity);
@@ -66,7 +66,7 @@ class CompareSmokeTest {
     assertFalse(doc.at("/corpus/test_languages").isEmpty(), "test documents' languages detected");
     assertFalse(runs.get(1).at("/layers/0/language_usage").isEmpty());
     assertEquals(30, doc.at("/config/training/steps").asInt());
-    assertEquals(5, doc.get("summary").size());
+    assertEquals(4, doc.get("summary").size());
     assertEquals(1, doc.at("/summary/0/test_perplexity/n").asInt());
     assertTrue(doc.at("/summary/0/test_perplexity/low").isNull(), "no interval from one seed");
     assertEquals(List.of(), new ResultsSchema().problems(doc), "results.json matches its schema");
@@ -74,13 +74,13 @@ class CompareSmokeTest {
     assertTrue(html.contains("<script id=\"results\" type=\"application/json\">"));
     assertFalse(html.contains("<script src"), "self-contained: no external scripts");
     assertFalse(html.matches("(?s).*<link[^>]+href=\"https?:.*"), "self-contained: no external styles");
-    assertTrue(html.contains(">moe-lossfree</td>"), "the summary table lists every arm");
+    assertTrue(html.contains(">moe-aux</td>"), "the summary table lists every arm");
     assertTrue(html.contains(">moe-relu</td>"), "the summary table lists every arm");
     assertTrue(html.contains("<th>ReLU sparsity</th>"), "the balance table has the ReLU arm's sparsity");
     for (String csv : ResultTables.FILES) {
       assertTrue(Files.exists(dir.resolve(csv)), csv);
     }
-    assertEquals(6, Files.readAllLines(dir.resolve("perplexity.csv")).size());
+    assertEquals(5, Files.readAllLines(dir.resolve("perplexity.csv")).size());
   }
 
   @Test

@@ -65,7 +65,7 @@ public record TrainConfig(int width, int blocks, int heads, int hidden, int leng
 
   /**
    * Presets: "smoke" (seconds, for tests and CI), "default" (the README's main job: its arms with three seeds;
-   * four arms fit within 30 minutes on 2 cores, five with moe-relu not measured), "long" (the same model trained twice as long, the docs' earlier
+   * its four arms fit within 30 minutes on 2 cores), "long" (the same model trained twice as long, the docs' earlier
    * tables) and "full" (a wider, deeper model on all of Europarl for longer: hours on 2 cores).
    */
   public static TrainConfig preset(String name) {
