@@ -28,19 +28,7 @@ final class ReluStatistics {
     int n = routing.tokens();
     int real = routing.realTokens();
     int denominator = Math.max(1, real);
-    double[] meanGate = new double[e];
-    double zMean = 0;
-    double zSquared = 0;
-    for (int t = 0; t < n; t++) {
-      if (!router.real()[t]) {
-        continue;
-      }
-      for (int i = 0; i < e; i++) {
-        meanGate[i] += router.scores()[t * e + i] / denominator;
-      }
-      zMean += router.z()[t] / denominator;
-      zSquared += router.z()[t] * router.z()[t] / denominator;
-    }
+    RouterStatistics.Moments m = RouterStatistics.Moments.of(router.scores(), router, routing, e);
     double[] load = new double[e];
     int dead = 0;
     for (int i = 0; i < e; i++) {
@@ -48,7 +36,7 @@ final class ReluStatistics {
       dead += routing.load(i) == 0 ? 1 : 0;
     }
     double reg = ReluSparsity.regulariser(routing, ReluSparsity.loadWeights(routing, c.getTopK()));
-    double zLoss = c.getZLossWeight() * zSquared;
+    double zLoss = c.getZLossWeight() * m.zSquaredMean();
     double[] histogram = new double[e + 1];
     int[] active = ReluRouting.activeExperts(routing);
     for (int t = 0; t < n; t++) {
@@ -68,9 +56,9 @@ final class ReluStatistics {
     scalars.put("relu_lambda", lambda);
     scalars.put("relu_reg", reg);
     scalars.put("dead_experts", (double) dead);
-    scalars.put("router_z", zMean);
+    scalars.put("router_z", m.zMean());
     scalars.put("z_loss", zLoss);
     double score = (lambda * reg + zLoss) * real / minibatch;
-    return new RouterStatistics.Pass(score, new UsageSnapshot(layer, real, load, meanGate, 0, scalars));
+    return new RouterStatistics.Pass(score, new UsageSnapshot(layer, real, load, m.meanGate(), 0, scalars));
   }
 }
