@@ -11,6 +11,7 @@ import org.npffn.eval.bench.BenchCase;
 import org.npffn.eval.bench.BenchRunner;
 import org.npffn.eval.bench.BenchSuite;
 import org.npffn.eval.bench.BenchTargets;
+import org.npffn.eval.bench.ProfiledCase;
 import org.npffn.eval.io.AtomicFiles;
 import org.npffn.stack.layers.CoreParallel;
 import picocli.CommandLine.Command;
@@ -43,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--repeats", defaultValue = "20", description = "timed runs per case (default: ${DEFAULT-VALUE})")
   int repeats;
 
+  @Option(names = "--profile", description = "after the timed rounds, time every layer of each block and "
+      + "train-step case selected, forward and backward, and print where its step goes")
+  boolean profile;
+
   @Override
   public Integer call() throws Exception {
     if (warmup < 0 || warmupRounds < 0 || repeats < 1) {
@@ -74,6 +79,14 @@ final class BenchCommand implements Callable<Integer> {
       System.out.println("targets (ratios within this run, decided on each case's fastest run; medians beside):");
       for (BenchTargets.Result t : targets) {
         System.out.println("  " + t);
+      }
+    }
+    if (profile) {
+      for (BenchCase c : selected) {
+        if (c instanceof ProfiledCase step) {
+          System.out.println();
+          step.profile(repeats).print(c.name(), System.out);
+        }
       }
     }
     if (json != null) {

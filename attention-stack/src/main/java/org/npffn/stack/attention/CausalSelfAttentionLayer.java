@@ -9,9 +9,9 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.npffn.stack.layers.ColumnSums;
+import org.npffn.stack.layers.RowGather;
 import org.npffn.stack.layers.SequenceLayer;
 import org.npffn.stack.layers.SequenceRows;
 import org.npffn.stack.layers.StepMode;
@@ -20,19 +20,16 @@ import org.npffn.stack.layers.StepMode;
  * Implementation of {@link CausalSelfAttention} on rows [N, C], N = B*T.
  *
  * <p>Heads are batched: the B*nh per-head products run as one rank-3 matmul into a preallocated output, which
- * is several times faster in ND4J than a loop of per-head gemms. Blocked positions get a large negative
- * additive bias before the softmax (exp underflows to exactly 0). Outputs at padded query positions are 0, so
- * padding leaks nowhere downstream.
+ * is several times faster in ND4J than a loop of per-head gemms. The softmax, its scale and its masks run in
+ * one pass per row ({@link MaskedSoftmax}): a key the query does not see gets weight exactly 0. Outputs at padded
+ * query positions are 0, so padding leaks nowhere downstream.
  *
  * <p>Under rnnTimeStep the layer keeps a KV cache ({@link KvCache}): the keys and values of every earlier position
  * of each sequence, [B, nh, S, hs] each, and which of those positions were real [B, S]. A step of T new tokens
- * attends from its queries to the S + T keys with the same biases as the full forward (a bias that is zero
- * throughout is not added), so its rows equal the full forward's rows (docs/generation.md).
+ * attends from its queries to the S + T keys under the same visibility as the full forward, so its rows equal the
+ * full forward's rows (docs/generation.md).
  */
 public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention> {
-  /** Added to blocked scores; large enough that exp() gives exactly 0 in float32 and float64. */
-  private static final double BLOCKED = -1e9;
-
   /** Step state: the keys of every position stepped so far, [B, nh, S, hs]. */
   static final String KEYS = "keys";
   /** Step state: the values of every position stepped so far, [B, nh, S, hs]. */
@@ -40,8 +37,6 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
   /** Step state: 1 for each real position stepped so far, 0 for padding, [B, S]. */
   static final String KEY_MASK = "keyMask";
 
-  /** The causal-bias buffer as last filled: the same array while T and the data type stay. */
-  private INDArray filledCausalBias;
   /** The keys and values of the positions stepped so far, when stepping. */
   private final KvCache kvCache = new KvCache();
 
@@ -100,18 +95,11 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
     INDArray k = heads("k", qkv5, 1, dt, b, t, nh, hs);
     INDArray v = heads("v", qkv5, 2, dt, b, t, nh, hs);
 
-    // 3. att = softmax(q k^T / sqrt(hs) + blocked)                          [B*nh, T, T]
+    // 3. att = softmax(q k^T / sqrt(hs)) over the keys each query sees       [B*nh, T, T]
     INDArray att = buffers.get("att", dt, b * nh, t, t);
     Nd4j.matmul(q, k, att, false, true, false);
-    att.muli(1.0 / Math.sqrt(hs));
-    INDArray att4 = att.reshape('c', b, nh, t, t);
-    if (c.isCausal()) {
-      att4.addi(causalBias(dt, t)); //                                        [1, 1, T, T] broadcast
-    }
-    if (rowMask != null) {
-      att4.addi(keyPaddingBias(rowMask.reshape('c', b, t), rowMask.reshape('c', b, t), dt)); // [B, 1, T, T]
-    }
-    Nd4j.exec(new SoftMax(att, att, 2));
+    double[] mask = rowMask == null ? null : RowGather.values(rowMask);
+    MaskedSoftmax.forward(att, 1.0 / Math.sqrt(hs), new MaskedSoftmax.Visibility(nh, 0, c.isCausal(), mask, mask));
 
     // 4. y = att v, heads merged: [B*nh, T, hs] -> [B, T, nh, hs] -> [N, C]
     INDArray yh = buffers.get("yh", dt, b * nh, t, hs);
@@ -160,21 +148,15 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
     long s = cached.past();
     long all = s + t;
 
-    // 3. att = softmax(q K^T / sqrt(hs) + blocked)                          [B*nh, T, S+T]
-    //    (in a buffer with the cache's room: its first S+T columns, so that it is not re-allocated each step)
+    // 3. att = softmax(q K^T / sqrt(hs)) over the keys each query sees       [B*nh, T, S+T]
+    //    (in a buffer with the cache's room: its first S+T columns, so that it is not re-allocated each step);
+    //    query i sits at S + i, so every cached key is earlier and the causal mask applies among the new keys
     INDArray att = buffers.get("stepAtt", dt, b * nh, t, cached.capacity()).get(all(), all(), interval(0, all));
     Nd4j.matmul(q, cached.keys(), att, false, true, false);
-    att.muli(1.0 / Math.sqrt(hs));
-    if (c.isCausal() && t > 1) {
-      // query i sits at S + i: every cached key is earlier, and among the new keys the full forward's causal
-      // bias applies                                                         [B*nh, T, T] += [1, T, T]
-      att.get(all(), all(), interval(s, all)).addi(causalBias(dt, t).reshape('c', 1, t, t));
-    }
-    if (!cached.allReal()) {
-      INDArray queryMask = rowMask == null ? Nd4j.ones(dt, b, t) : rowMask.reshape('c', b, t);
-      att.reshape('c', b, nh, t, all).addi(keyPaddingBias(queryMask, cached.mask(), dt)); // [B, 1, T, S+T]
-    }
-    Nd4j.exec(new SoftMax(att, att, 2));
+    double[] queryMask = rowMask == null ? null : RowGather.values(rowMask);
+    double[] keyMask = cached.allReal() ? null : RowGather.values(cached.mask());
+    MaskedSoftmax.forward(att, 1.0 / Math.sqrt(hs),
+        new MaskedSoftmax.Visibility(nh, s, c.isCausal(), queryMask, keyMask));
 
     // 4. y = att V, heads merged                                             [N, C]
     INDArray yh = buffers.get("yh", dt, b * nh, t, hs);
@@ -190,25 +172,6 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
       out.muliColumnVector(rowMask);
     }
     return out;
-  }
-
-  /**
-   * BLOCKED where a real query meets a padded key, else 0: [B, 1, Tq, Tk]. A padded query keeps its keys: with
-   * left padding all of its keys can be padding, and ND4J's softmax of a row that is all BLOCKED is 0/0 = NaN
-   * (measured), which the output mask cannot zero. Its output is masked to 0 anyway.
-   *
-   * @param queryMask [B, Tq]
-   * @param keyMask [B, Tk]
-   */
-  private INDArray keyPaddingBias(INDArray queryMask, INDArray keyMask, DataType dt) {
-    long b = queryMask.size(0);
-    long tq = queryMask.size(1);
-    long tk = keyMask.size(1);
-    INDArray bias = buffers.get("keyBias", dt, b, 1, tq, tk);
-    // (m_key - 1)·1e9 per key, by a broadcast add: a broadcast assign from [B, 1, 1, Tk] copies the source as
-    // a flat array in ND4J M2.1 (measured), leaving the rest of the buffer as it was
-    bias.assign(0).addi(keyMask.reshape('c', b, 1, 1, tk).sub(1.0).muli(-BLOCKED));
-    return bias.muli(queryMask.reshape('c', b, 1, tq, 1)); //                  zero on padded queries' rows
   }
 
   @Override
@@ -246,10 +209,10 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
     INDArray dv = buffers.get("dv", dt, b * nh, t, hs);
     Nd4j.matmul(att, dyh, dv, true, false, false);
 
-    // 3. forward was att = softmax(s), s = q k^T / sqrt(hs) + blocked:
-    //    ds = att ⊙ (datt - sum_j datt ⊙ att) / sqrt(hs); blocked entries have att = 0, so ds = 0 there
-    INDArray rowDot = dAtt.mul(att).sum(true, 2); //                          [B*nh, T, 1]
-    dAtt.subi(rowDot).muli(att).muli(1.0 / Math.sqrt(hs));
+    // 3. forward was att = softmax(s / sqrt(hs)) over the keys each query sees:
+    //    ds = att ⊙ (datt - sum_j datt ⊙ att) / sqrt(hs), 0 where a key is hidden (att = 0 there)
+    MaskedSoftmax.backward(att, dAtt, 1.0 / Math.sqrt(hs), new MaskedSoftmax.Visibility(nh, 0, c.isCausal(),
+        null, null));
     //    dq = ds k, dk = ds^T q
     INDArray dq = buffers.get("dq", dt, b * nh, t, hs);
     Nd4j.matmul(dAtt, k, dq, false, false, false);
@@ -303,24 +266,5 @@ public class CausalSelfAttentionLayer extends SequenceLayer<CausalSelfAttention>
   /** [B*nh, T, hs] -> slot {@code which} of [B, T, 3, nh, hs]. */
   private static void mergeHeads(INDArray h, INDArray qkv5, int which, long b, long t, long nh, long hs) {
     qkv5.get(all(), all(), point(which), all(), all()).assign(h.reshape('c', b, nh, t, hs).permute(0, 2, 1, 3));
-  }
-
-  /**
-   * 0 on and below the diagonal, BLOCKED above it: [1, 1, T, T]. Filled when its buffer is (re)allocated, i.e.
-   * once per T and data type, not on every forward.
-   */
-  private INDArray causalBias(DataType dt, long t) {
-    INDArray bias = buffers.get("causal", dt, 1, 1, t, t);
-    if (bias == filledCausalBias) {
-      return bias;
-    }
-    double[] v = new double[(int) (t * t)];
-    for (int i = 0; i < t; i++) {
-      for (int j = i + 1; j < t; j++) {
-        v[(int) (i * t + j)] = BLOCKED;
-      }
-    }
-    filledCausalBias = bias.assign(Nd4j.create(v, new long[] {1, 1, t, t}, DataType.DOUBLE));
-    return bias;
   }
 }

@@ -2,6 +2,7 @@ package org.npffn.eval.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.npffn.eval.train.TrainConfig;
 import org.npffn.stack.ffn.DenseFfn;
 
 /**
@@ -69,7 +70,11 @@ public final class BenchSuite {
         new NpCase(B * T, 512, D, H, 8, 64, 0),
         new NpCase(B * T, 1024, D, H, 8, 64, 0),
         new NpCase(B * T, 128, D, H, 8, 64, 8),
-        new NpCase(B * T, 128, D, H, 8, 64, 2)));
+        new NpCase(B * T, 128, D, H, 8, 64, 2),
+        new AttentionCase(B, T, D, HEADS)));
+    for (String kind : KINDS) {
+      cases.add(new TrainStepCase(kind, TrainConfig.preset("default")));
+    }
     cases.addAll(decodingCases(Decoding.bench()));
     return cases;
   }

@@ -89,6 +89,13 @@ public final class BenchTargets {
                 / NP_LENGTHS.stream().mapToDouble(m::ms).min().orElseThrow()),
         new Target("np-infer/k=8 / np-infer/k=2 (speed-up)", "np-layer", 2.0, false,
             List.of("np-infer/k=8", "np-infer/k=2"), m -> m.ms("np-infer/k=8") / m.ms("np-infer/k=2"))));
+    // whole-model training speed: a block costs little more than its FFN, attention runs near the gemm rate, and a
+    // training step of the MoE or NP arm stays near the dense arm's
+    all.add(ratio("block/dense", "dense-ffn", "training-speed", 2.0));
+    all.add(new Target("attention GFLOP/s / gemm GFLOP/s", "training-speed", 0.5, false, List.of("attention"),
+        m -> m.gflops("attention") / m.gemmGflops()));
+    all.add(ratio("train-step/moe", "train-step/dense", "training-speed", 1.3));
+    all.add(ratio("train-step/np", "train-step/dense", "training-speed", 1.3));
     // generation: a cached step beats re-running the whole context by 10x for every kind, the NP layer's step
     // costs the same at 1023 earlier tokens as at 63, and the NP model's step stays near the dense one's
     for (String kind : List.of("dense", "moe", "np")) {

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -23,7 +24,7 @@ import org.npffn.stack.ffn.FfnFactory;
  * ComputationGraph with workspaces, as in training, with a small softmax head on its output. Checked against the
  * same graph in double precision (its parameters copied): score and every parameter gradient.
  */
-public final class BlockCase implements BenchCase {
+public final class BlockCase implements ProfiledCase {
   private static final int CLASSES = 8;
   private static final String AGAINST = "the same graph in double precision";
   private final String kind;
@@ -85,6 +86,11 @@ public final class BlockCase implements BenchCase {
   public double run() {
     net.computeGradientAndScore();
     return net.score() + net.gradient().gradient().getDouble(0);
+  }
+
+  @Override
+  public StepProfile profile(int repeats) {
+    return StepProfile.of(net, new MultiDataSet(x, labels), repeats);
   }
 
   /** The timed work, then its score and every parameter gradient, by name. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.npffn.eval.train.TrainConfig;
 import org.npffn.moe.MoeFfn;
 import org.npffn.stack.ffn.DenseFfn;
 
@@ -34,6 +35,7 @@ class BenchReferenceTest {
     BlockCase block = new BlockCase("dense", 2, 8, 16, 2, (b, d) -> new DenseFfn.Builder().hidden(32).build(), 0);
     NpCase np = new NpCase(16, 8, 16, 32, 4, 8, 0);
     NpCase topK = new NpCase(16, 8, 16, 32, 4, 8, 2);
+    AttentionCase attention = new AttentionCase(2, 8, 16, 2);
     List<Tiny> out = new ArrayList<>();
     out.add(new Tiny(dense, dense::step, dense::reference));
     out.add(new Tiny(moe, moe::step, moe::reference));
@@ -42,6 +44,11 @@ class BenchReferenceTest {
     out.add(new Tiny(block, block::step, block::reference));
     out.add(new Tiny(np, np::step, np::reference));
     out.add(new Tiny(topK, topK::step, topK::reference));
+    out.add(new Tiny(attention, attention::step, attention::reference));
+    for (String kind : List.of("dense", "moe", "np")) {
+      TrainStepCase step = new TrainStepCase(kind, TrainConfig.preset("smoke"));
+      out.add(new Tiny(step, step::step, step::reference));
+    }
     return out;
   }
 
