@@ -6,9 +6,6 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.npffn.stack.attention.CausalSelfAttention;
 import org.npffn.stack.embedding.PositionEncoding;
 import org.npffn.stack.embedding.TokenPositionEmbedding;
@@ -17,6 +14,7 @@ import org.npffn.stack.ffn.FfnFactory;
 import org.npffn.stack.ffn.FfnSlotConf;
 import org.npffn.stack.norm.NormKind;
 import org.npffn.stack.norm.SequenceNorm;
+import org.npffn.stack.output.SequenceSoftmaxOutput;
 
 /**
  * Assembles a pre-norm decoder-only transformer (GPT-2 layout) as a ComputationGraph:
@@ -26,7 +24,8 @@ import org.npffn.stack.norm.SequenceNorm;
  * </pre>
  *
  * The FFN slot of each block comes from an {@link FfnFactory}, so every FFN kind drops in with no other change
- * and blocks may differ. All inner layers run in NWC ([B, T, C]): token rows are then a free reshape. The
+ * and blocks may differ. The head is a {@link SequenceSoftmaxOutput} (softmax cross-entropy, as RnnOutputLayer with
+ * MCXENT, in one pass per token). All inner layers run in NWC ([B, T, C]): token rows are then a free reshape. The
  * graph takes ids [B, T] (or [B, 1, T]) and, as labels, one-hot next ids [B, T, V]; the [B, T] features mask
  * marks real tokens.
  */
@@ -133,9 +132,8 @@ public final class TransformerStack {
       stream = addBlock(g, i, stream);
     }
     g.addLayer(FINAL_NORM, norm(), stream);
-    g.addLayer(OUTPUT, new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-        .activation(Activation.SOFTMAX).nIn(width).nOut(vocabSize).dataFormat(RNNFormat.NWC).build(),
-        FINAL_NORM);
+    g.addLayer(OUTPUT, new SequenceSoftmaxOutput.Builder().nIn(width).nOut(vocabSize).dataFormat(RNNFormat.NWC)
+        .build(), FINAL_NORM);
     g.setOutputs(OUTPUT);
     g.setInputTypes(InputType.recurrent(1, maxLength, RNNFormat.NCW));
     return g.build();

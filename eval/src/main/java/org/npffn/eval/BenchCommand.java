@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
   int repeats;
 
   @Option(names = "--profile", description = "after the timed rounds, time every layer of each block and "
-      + "train-step case selected, forward and backward, and print where its step goes")
+      + "train-step case selected, forward and backward, and print where its step goes (default: off)")
   boolean profile;
 
   @Override

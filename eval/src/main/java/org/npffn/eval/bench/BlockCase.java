@@ -7,17 +7,15 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.npffn.stack.TransformerStack;
 import org.npffn.stack.ffn.FfnFactory;
+import org.npffn.stack.output.SequenceSoftmaxOutput;
 
 /**
  * "block/KIND": forward + backward of one full transformer block (norms, attention, FFN, residuals) in a
@@ -73,9 +71,9 @@ public final class BlockCase implements ProfiledCase {
     ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(7)
         .dataType(dataType).trainingWorkspaceMode(WorkspaceMode.ENABLED).graphBuilder().addInputs("x");
     String out = stack.addBlock(g, 0, "x");
-    // A small softmax head (8 classes): its cost is negligible next to the block's.
-    g.addLayer("loss", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
-        .nOut(CLASSES).dataFormat(RNNFormat.NWC).build(), out);
+    // A small softmax head (8 classes), the stack's own: 3% of the step. DL4J's RnnOutputLayer here took 33-77 ms
+    // of a 225-284 ms step, mostly its backward's reshapes of [N, d] (bench --profile, docs/benchmarks.md).
+    g.addLayer("loss", new SequenceSoftmaxOutput.Builder().nOut(CLASSES).dataFormat(RNNFormat.NWC).build(), out);
     g.setOutputs("loss").setInputTypes(InputType.recurrent(width, length, RNNFormat.NWC));
     ComputationGraph graph = new ComputationGraph(g.build());
     graph.init();
