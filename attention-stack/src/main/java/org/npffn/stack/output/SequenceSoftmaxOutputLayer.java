@@ -75,7 +75,7 @@ public class SequenceSoftmaxOutputLayer extends SequenceLayer<SequenceSoftmaxOut
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
-    SequenceRows in = lossRows();
+    SequenceRows in = lossRows(null);
     INDArray dz = buffers.get("z", in.x().dataType(), in.tokens(), layerConf().getNOut());
     INDArray x = in.x(); //                                                      [N, C]
     Map<String, INDArray> grads = gradientViews;
@@ -93,8 +93,10 @@ public class SequenceSoftmaxOutputLayer extends SequenceLayer<SequenceSoftmaxOut
   /**
    * The logits of the current input and the loss against the current labels, the logits' buffer overwritten by
    * dL/dz: returns the input rows, and keeps the loss for {@link #computeScore}.
+   *
+   * @param perRow out: each token's loss times its mask, or null
    */
-  private SequenceRows lossRows() {
+  private SequenceRows lossRows(double[] perRow) {
     if (labels == null) {
       throw new IllegalStateException(layerId() + ": no labels set");
     }
@@ -109,7 +111,7 @@ public class SequenceSoftmaxOutputLayer extends SequenceLayer<SequenceSoftmaxOut
     double[] m = mask == null ? null : RowGather.values(mask);
     logits(in);
     INDArray z = buffers.get("z", in.x().dataType(), in.tokens(), layerConf().getNOut());
-    lossSum = SoftmaxCrossEntropyRows.lossAndGradient(z, y.x(), m, null);
+    lossSum = SoftmaxCrossEntropyRows.lossAndGradient(z, y.x(), m, perRow);
     lossInput = input;
     lossLabels = labels;
     lossMask = maskArray;
@@ -125,7 +127,7 @@ public class SequenceSoftmaxOutputLayer extends SequenceLayer<SequenceSoftmaxOut
     assertInputSet(false);
     boolean fresh = !Double.isNaN(lossSum) && lossInput == input && lossLabels == labels && lossMask == maskArray;
     if (!fresh) {
-      lossRows();
+      lossRows(null);
     }
     double sum = lossSum;
     score = (conf.isMiniBatch() ? sum / input.size(0) : sum) + fullNetRegTerm;
@@ -136,16 +138,8 @@ public class SequenceSoftmaxOutputLayer extends SequenceLayer<SequenceSoftmaxOut
   @Override
   public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
-    if (labels == null) {
-      throw new IllegalStateException(layerId() + ": no labels set");
-    }
-    SequenceRows in = toRows(input);
-    SequenceRows y = SequenceRows.of(labels, layerConf().getDataFormat(), buffers, "labels.rows");
-    INDArray mask = in.rowMask(maskArray, dataType, buffers);
-    INDArray z = logits(in);
-    double[] perRow = new double[(int) in.tokens()];
-    SoftmaxCrossEntropyRows.lossAndGradient(z, y.x(), mask == null ? null : RowGather.values(mask), perRow);
-    lossSum = Double.NaN; //                                                     the buffer now holds other values
+    double[] perRow = new double[(int) (input.length() / layerConf().getNIn())]; //  B·T tokens
+    SequenceRows in = lossRows(perRow);
     double[] perSequence = new double[(int) in.batch()];
     for (int r = 0; r < perRow.length; r++) {
       perSequence[(int) (r / in.length())] += perRow[r];

@@ -71,8 +71,8 @@ public final class BlockCase implements ProfiledCase {
     ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(7)
         .dataType(dataType).trainingWorkspaceMode(WorkspaceMode.ENABLED).graphBuilder().addInputs("x");
     String out = stack.addBlock(g, 0, "x");
-    // A small softmax head (8 classes), the stack's own: 3% of the step. DL4J's RnnOutputLayer here took 33-77 ms
-    // of a 225-284 ms step, mostly its backward's reshapes of [N, d] (bench --profile, docs/benchmarks.md).
+    // A small softmax head (8 classes), the stack's own: DL4J's RnnOutputLayer here took 33.6 and 77.4 ms of
+    // 246 and 224 ms block steps in two runs of bench --profile (docs/benchmarks.md), most of it its backward.
     g.addLayer("loss", new SequenceSoftmaxOutput.Builder().nOut(CLASSES).dataFormat(RNNFormat.NWC).build(), out);
     g.setOutputs("loss").setInputTypes(InputType.recurrent(width, length, RNNFormat.NWC));
     ComputationGraph graph = new ComputationGraph(g.build());
