@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashSet;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.api.Layer;
@@ -118,8 +120,19 @@ public final class TestNets {
   /** Runs DL4J's numerical gradient check with its defaults (eps 1e-6, max rel. error 1e-3, min abs 1e-8). */
   public static boolean gradientsMatch(ComputationGraph net, INDArray input, INDArray labels, INDArray mask,
       int maxPerParam) {
+    return gradientsMatch(net, input, labels, mask, maxPerParam, Set.of());
+  }
+
+  /**
+   * As above, leaving out the given parameters of the layer named "layer" ({@link #singleLayer}): state that no
+   * gradient moves (a controller's), whose finite difference would be the loss's slope along it, not a gradient.
+   */
+  public static boolean gradientsMatch(ComputationGraph net, INDArray input, INDArray labels, INDArray mask,
+      int maxPerParam, Set<String> stateParams) {
+    Set<String> excluded = new HashSet<>();
+    stateParams.forEach(key -> excluded.add("layer_" + key));
     GradientCheckUtil.GraphConfig c = new GradientCheckUtil.GraphConfig().net(net).inputs(new INDArray[] {input})
-        .labels(new INDArray[] {labels}).print(GradientCheckUtil.PrintMode.FAILURES_ONLY);
+        .labels(new INDArray[] {labels}).excludeParams(excluded).print(GradientCheckUtil.PrintMode.FAILURES_ONLY);
     if (mask != null) {
       c.inputMask(new INDArray[] {mask}).labelMask(new INDArray[] {mask});
     }

@@ -23,6 +23,8 @@ final class FfnOptions {
   @Option(names = "--shared-experts", description = "always-on shared experts (MoE arms)") Integer sharedExperts;
   @Option(names = "--bias-rate", description = "γ of the loss-free arm (the papers' 1e-3 suits long runs)")
   Double biasRate;
+  @Option(names = "--relu-shift-rate", description = "γ_b of moe-relu's logit shift (0 = the ReMoE paper's L1 control alone)")
+  Double reluShiftRate;
   @Option(names = "--np-context-width", description = "r of the NP arms (0 = d/4)") Integer npContextWidth;
   @Option(names = "--np-context-mode", description = "TRANSITION | TOKEN") ContextMode npContextMode;
   @Option(names = "--np-gating", description = "SOFTMAX | FILM") GroupGating npGating;
@@ -37,7 +39,7 @@ final class FfnOptions {
         or(auxWeight, d.auxLossWeight()), or(zWeight, d.zLossWeight()),
         capacityFactor != null ? capacityFactor : d.capacityFactor(), or(overflow, d.overflow()),
         or(gating, d.gating()), or(routerRank, d.routerRank()), or(sharedExperts, d.sharedExperts()),
-        or(biasRate, d.biasRate()), or(npContextWidth, d.npContextWidth()), or(npContextMode, d.npContextMode()),
+        or(biasRate, d.biasRate()), or(reluShiftRate, d.reluShiftRate()), or(npContextWidth, d.npContextWidth()), or(npContextMode, d.npContextMode()),
         or(npGating, d.npGating()), or(npSelectorRank, d.npSelectorRank()),
         or(npContextProjection, d.npContextProjection()), or(npDecay, d.npDecay()));
   }

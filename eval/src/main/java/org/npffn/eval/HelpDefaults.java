@@ -49,6 +49,7 @@ final class HelpDefaults {
     defaults.put("--router-rank", String.valueOf(f.routerRank()));
     defaults.put("--shared-experts", String.valueOf(f.sharedExperts()));
     defaults.put("--bias-rate", String.valueOf(f.biasRate()));
+    defaults.put("--relu-shift-rate", String.valueOf(f.reluShiftRate()));
     defaults.put("--np-context-width", String.valueOf(f.npContextWidth()));
     defaults.put("--np-context-mode", String.valueOf(f.npContextMode()));
     defaults.put("--np-gating", String.valueOf(f.npGating()));

@@ -30,7 +30,8 @@ class ArmMatchingTest {
     assertEquals(dense.flopsPerToken(), moe.flopsPerToken(), 0.05 * dense.flopsPerToken());
     assertEquals(moe.totalParams(), cost(Arm.MOE_LOSSFREE, c).totalParams(), 8 * 2, "bias state aside, the same");
     FfnCost relu = cost(Arm.MOE_RELU, c);
-    assertEquals(moe.totalParams() + 1, relu.totalParams(), "λ's exponent (one state scalar per layer) aside, the same");
+    assertEquals(moe.totalParams() + 2, relu.totalParams(),
+        "λ's exponent and the logit shift (two state scalars per layer) aside, the same");
     assertEquals(moe.flopsPerToken(), relu.flopsPerToken(), "k of E experts at its target sparsity");
     assertEquals(moe.totalParams(), cost(Arm.DENSE_WIDE, c).totalParams(), 0.05 * moe.totalParams());
     assertEquals(moe.totalParams(), cost(Arm.NP_WIDE, c).totalParams(), 0.02 * moe.totalParams());

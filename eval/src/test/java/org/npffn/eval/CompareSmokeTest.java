@@ -49,7 +49,7 @@ class CompareSmokeTest {
     assertTrue(runs.get(0).at("/layers/0/test").isNull());
     assertEquals(7, runs.get(3).get("top_k").size(), "k = 1, 2, 4 both ways and k = M");
     assertTrue(runs.get(3).get("shuffled_context_loss_increase").isNumber());
-    // the ReLU-routed MoE: sparsity, active experts and λ over training and on the test set; the top-k arms'
+    // the ReLU-routed MoE: sparsity, active experts, λ and the logit shift over training and on the test set; the top-k arms'
     // training points leave these optional fields out
     JsonNode reluLayer = runs.get(2).at("/layers/0");
     for (JsonNode p : reluLayer.get("training")) {
@@ -57,6 +57,9 @@ class CompareSmokeTest {
       assertTrue(sparsity >= 0 && sparsity <= 1, "sparsity " + sparsity);
       assertEquals(8 * (1 - sparsity), p.get("active_experts").asDouble(), 1e-9, "E·(1 - S)");
       assertTrue(p.get("relu_lambda").asDouble() > 0);
+      // the shift starts at 0 and moves by at most γ_b = 0.01 per step
+      double shift = p.get("relu_shift").asDouble();
+      assertTrue(Math.abs(shift) <= 0.01 * p.get("step").asInt() + 1e-6, "shift " + shift);
     }
     assertTrue(reluLayer.at("/test/scalars/relu_sparsity").isNumber());
     assertTrue(reluLayer.at("/test/scalars/active_experts_hist_0").isNumber());

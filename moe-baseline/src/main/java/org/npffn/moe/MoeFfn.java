@@ -56,6 +56,11 @@ public class MoeFfn extends FfnSlotConf {
    * training step by the sparsity controller, never by the optimizer.
    */
   public static final String RELU_EXPONENT = "reluLambdaExponent";
+  /**
+   * ReLU routing's logit shift b, g = ReLU(x W_r + b) (ReluSparsity): saved with the model, moved by ±γ_b per
+   * training step toward the target sparsity, never by the optimizer.
+   */
+  public static final String RELU_SHIFT = "reluShift";
 
   // The settings and their defaults, written only here (the Builder starts from a fresh MoeFfn).
   private int nExperts;
@@ -85,6 +90,12 @@ public class MoeFfn extends FfnSlotConf {
   private double reluLambda0 = 1e-8;
   /** α of ReLU routing's λ controller: the ReMoE paper's value. */
   private double reluRate = 1.2;
+  /**
+   * γ_b of ReLU routing's logit shift controller (not in the paper; 0 turns it off): the only force that can
+   * reopen gates the task loss closed, measured to be needed (docs/moe-baseline.md, "When L1 is not enough").
+   * 1e-3 per step suits runs of thousands of steps, as the loss-free bias's γ; short runs need more.
+   */
+  private double reluShiftRate = 1e-3;
 
   private MoeFfn() {}
 
@@ -109,6 +120,7 @@ public class MoeFfn extends FfnSlotConf {
     biasRate = b.set.biasRate;
     reluLambda0 = b.set.reluLambda0;
     reluRate = b.set.reluRate;
+    reluShiftRate = b.set.reluShiftRate;
     checkSizes();
     if (nIn > 0) {
       validate();
@@ -158,9 +170,9 @@ public class MoeFfn extends FfnSlotConf {
     return MoeFfnParams.INSTANCE;
   }
 
-  /** Whether {@code paramName} is state moved by its own rule (the balancing bias, ReLU's λ exponent). */
+  /** Whether {@code paramName} is state moved by its own rule (the balancing bias, ReLU's λ exponent and shift). */
   public static boolean isState(String paramName) {
-    return BALANCE_BIAS.equals(paramName) || RELU_EXPONENT.equals(paramName);
+    return BALANCE_BIAS.equals(paramName) || RELU_EXPONENT.equals(paramName) || RELU_SHIFT.equals(paramName);
   }
 
   /** State is not trained: no updater, no regularisation. */
@@ -212,7 +224,7 @@ public class MoeFfn extends FfnSlotConf {
     long expert = d * up + up + expertHidden * d + d;
     long sharedUp = (long) nShared * up;
     long shared = nShared == 0 ? 0 : d * sharedUp + sharedUp + nShared * expertHidden * d + d;
-    long state = (lossFreeBalancing ? nExperts : 0) + (gating == Gating.RELU ? 1 : 0);
+    long state = (lossFreeBalancing ? nExperts : 0) + (gating == Gating.RELU ? 2 : 0);
     long total = router + noise + nExperts * expert + shared + state;
     // ReLU routing: k experts per token on average once the controller holds its target sparsity
     long active = router + noise + topK * expert + shared;
@@ -267,6 +279,8 @@ public class MoeFfn extends FfnSlotConf {
     return ReluSparsity.lambda(this, exponent);
   }
   public void setReluRate(double v) { reluRate = v; }
+  public double getReluShiftRate() { return reluShiftRate; }
+  public void setReluShiftRate(double v) { reluShiftRate = v; }
 
   @Override
   public boolean equals(Object o) {
@@ -276,14 +290,14 @@ public class MoeFfn extends FfnSlotConf {
         && noiseSeed == m.noiseSeed && auxLossWeight == m.auxLossWeight && zLossWeight == m.zLossWeight
         && Objects.equals(capacityFactor, m.capacityFactor) && overflow == m.overflow
         && capacityAtInference == m.capacityAtInference && lossFreeBalancing == m.lossFreeBalancing && biasRate == m.biasRate
-        && reluLambda0 == m.reluLambda0 && reluRate == m.reluRate;
+        && reluLambda0 == m.reluLambda0 && reluRate == m.reluRate && reluShiftRate == m.reluShiftRate;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(super.hashCode(), nExperts, topK, expertHidden, activation, nShared, routerRank, gating,
         renormalize, noisy, noiseSeed, auxLossWeight, zLossWeight, capacityFactor, overflow, capacityAtInference,
-        lossFreeBalancing, biasRate, reluLambda0, reluRate);
+        lossFreeBalancing, biasRate, reluLambda0, reluRate, reluShiftRate);
   }
 
   /** Builder. Defaults: softmax top-k with renormalisation, linear router, GELU, no balancing switched on. */
@@ -326,6 +340,11 @@ public class MoeFfn extends FfnSlotConf {
      * the regulariser off) and its factor α per step (1.2 in the paper; 1 holds λ at λ0).
      */
     public Builder reluSparsity(double lambda0, double alpha) { set.reluLambda0 = lambda0; set.reluRate = alpha; return this; }
+    /**
+     * ReLU routing's logit shift controller, b += γ_b·sign(S - (1 - k/E)) after each training step (default 1e-3;
+     * 0 keeps b = 0, the paper's method exactly). The L1 term can only close gates; the shift also reopens them.
+     */
+    public Builder reluShift(double rate) { set.reluShiftRate = rate; return this; }
     /** Auxiliary-loss-free balancing (Wang et al. 2024) with bias rate γ (1e-3 in the paper). */
     public Builder lossFreeBalancing(boolean on, double rate) { set.lossFreeBalancing = on; set.biasRate = rate; return this; }
 

@@ -94,7 +94,8 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
     // the balance losses (already in DL4J's score scale) and the usage of this pass
     String name = c.getLayerName() == null ? "moe" : c.getLayerName();
     RouterStatistics.Pass pass = c.getGating() == Gating.RELU
-        ? ReluStatistics.of(c, routing, router, lambda(), in.batch(), name)
+        ? ReluStatistics.of(c, routing, router, lambda(), params.get(MoeFfn.RELU_SHIFT).getDouble(0), in.batch(),
+            name)
         : RouterStatistics.of(c, routing, router, in.batch(), name);
     regularizationScore = pass.regularizationScore();
     usage = pass.usage();
@@ -147,7 +148,8 @@ public class MoeFfnLayer extends SequenceLayer<MoeFfn> implements UsageReporting
       LossFreeBias.update(c, routing, params.get(MoeFfn.BALANCE_BIAS), gradViews.get(MoeFfn.BALANCE_BIAS));
     }
     if (c.getGating() == Gating.RELU) {
-      ReluSparsity.step(c, routing, params.get(MoeFfn.RELU_EXPONENT), gradViews.get(MoeFfn.RELU_EXPONENT));
+      ReluSparsity.step(c, routing, params.get(MoeFfn.RELU_EXPONENT), params.get(MoeFfn.RELU_SHIFT),
+          gradViews.get(MoeFfn.RELU_EXPONENT), gradViews.get(MoeFfn.RELU_SHIFT));
     }
     return dx;
   }

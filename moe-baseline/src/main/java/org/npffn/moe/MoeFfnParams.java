@@ -11,7 +11,7 @@ import org.npffn.stack.layers.SpecParamInitializer;
  * expert{e}.W2 [d_e, d] and expert{e}.b2 [1, d] (p = 2 for SwiGLU).
  * The router is Wr [d, E], or Wr1 [d, r] and Wr2 [r, E]; noisy gating adds Wn [d, E]; shared experts are one
  * FFN of hidden n_shared·d_e (a sum of FFNs is one FFN with concatenated hidden units); loss-free
- * balancing adds the state vector balanceBias [1, E]; ReLU routing the state scalar reluLambdaExponent [1, 1].
+ * balancing adds the state vector balanceBias [1, E]; ReLU routing the state scalars reluLambdaExponent [1, 1] and reluShift [1, 1].
  */
 public final class MoeFfnParams extends SpecParamInitializer {
   public static final MoeFfnParams INSTANCE = new MoeFfnParams();
@@ -53,6 +53,8 @@ public final class MoeFfnParams extends SpecParamInitializer {
     if (c.getGating() == Gating.RELU) {
       // starts at 0: λ = λ0·α^0 = λ0
       s.add(ParamSpec.state(MoeFfn.RELU_EXPONENT, 1));
+      // starts at 0: the paper's g = ReLU(x W_r) until the sparsity says otherwise
+      s.add(ParamSpec.state(MoeFfn.RELU_SHIFT, 1));
     }
     return s;
   }

@@ -18,7 +18,7 @@ import org.npffn.stack.routing.RowSoftmax;
  * <pre>
  *   logits = x W_r, or (x W_r1) W_r2 for the low-rank router (Boix-Adsera 2025)          [N, E]
  *   H = logits, plus ε ⊙ softplus(x W_n) in noisy training (NoisyGating)                 [N, E]
- *   q = softmax(H), σ(H) (DeepSeek-V3, eq. 13-15) or ReLU(H) (ReMoE): the gate scores       [N, E]
+ *   q = softmax(H), σ(H) (DeepSeek-V3, eq. 13-15) or ReLU(H + b) (ReMoE, b its shift): the gate scores [N, E]
  *   P = q (softmax), q / Σ q (sigmoid): what the aux loss reads; z_t = logsumexp(logits_t) (the z-loss's)
  * </pre>
  *
@@ -81,6 +81,7 @@ final class MoeRouter {
     // softmax (and ReLU) gating balance on the scores themselves; sigmoid gating on the scores normalised per token
     double[] balance = conf.getGating() == Gating.SIGMOID ? new double[n * e] : scores;
     double[] z = new double[n];
+    double shift = conf.getGating() == Gating.RELU ? params.get(MoeFfn.RELU_SHIFT).getDouble(0) : 0;
     long[] cut = cores.rowBlocks(n, MoeFfnLayer.MIN_BLOCK_ROWS); //  tokens are independent: a block per core
     cores.run(cut.length - 1, p -> {
       for (int t = (int) cut[p]; t < cut[p + 1]; t++) {
@@ -89,10 +90,10 @@ final class MoeRouter {
           // without noise H is the logits, and z_t is the same log-sum-exp
           z[t] = gateInput == logits ? lse : RowSoftmax.logSumExp(logits, t, e);
         } else if (conf.getGating() == Gating.RELU) {
-          // ReMoE: g = ReLU(logits), the gates themselves
+          // ReMoE: g = ReLU(logits + b), the gates themselves (b = 0 in the paper; ReluSparsity's shift)
           z[t] = RowSoftmax.logSumExp(logits, t, e);
           for (int i = 0; i < e; i++) {
-            scores[t * e + i] = Math.max(0, gateInput[t * e + i]);
+            scores[t * e + i] = Math.max(0, gateInput[t * e + i] + shift);
           }
         } else {
           z[t] = RowSoftmax.logSumExp(logits, t, e);

@@ -16,7 +16,15 @@ import org.npffn.stack.routing.Routing;
  *   S     = #{(t, e) : g_te = 0} / (E·N)       the realised sparsity
  *   λ    <- λ·α^sign((1 - k/E) - S)            the paper's adaptive λ (Sec. 3, "Controlling Sparsity via Adaptive
  *                                             L1 Regularization"): α = 1.2, λ0 = 1e-8 as reported
+ *   b    <- b + γ_b·sign(S - (1 - k/E))       the logit shift of g = ReLU(x W_r + b): not in the paper (γ_b = 0
+ *                                             is the paper's method)
  * </pre>
+ *
+ * Why the shift: L1 can only close gates. A gate the task loss closes (l ≤ 0) gets no gradient through its
+ * ReLU, from the task or from L1, so once a layer is sparser than the target, dividing λ down cannot reopen
+ * it. Measured on the default preset (docs/moe-baseline.md, "When L1 is not enough"): block 1 closed to
+ * sparsity 0.91 on its own with λ still at 1e-5 and stayed there while λ fell to 1e-34. The shift moves every
+ * logit, closed ones too, so it reopens them; in a layer that L1 holds at the target it only ripples by γ_b.
  *
  * N counts the real (unmasked) tokens only, in f, L_reg and S alike. The paper sums L_reg over the L layers,
  * divided by L, under one λ steered by the sparsity averaged over layers; DL4J layers share no state, so each
@@ -36,6 +44,9 @@ final class ReluSparsity {
         "%s: reluLambda0 = %s must be finite and non-negative", c.describe(), c.getReluLambda0());
     Preconditions.checkArgument(c.getReluRate() >= 1 && Double.isFinite(c.getReluRate()),
         "%s: reluRate = %s must be finite and at least 1 (1 holds λ at λ0)", c.describe(), c.getReluRate());
+    Preconditions.checkArgument(c.getReluShiftRate() >= 0 && Double.isFinite(c.getReluShiftRate()),
+        "%s: reluShiftRate = %s must be finite and non-negative (0 holds the shift at 0)", c.describe(),
+        c.getReluShiftRate());
     if (c.getGating() != Gating.RELU) {
       return;
     }
@@ -107,15 +118,20 @@ final class ReluSparsity {
   }
 
   /**
-   * The controller after a training step: n += sign((1 - k/E) - S), straight into the parameter (λ grows by α
-   * while the gates are too dense, shrinks by α while too sparse); the gradient slot gets 0. A pass with no real
-   * token leaves n alone.
+   * The controllers after a training step, straight into the parameters: n += sign((1 - k/E) - S) (λ grows by
+   * α while the gates are too dense, shrinks by α while too sparse) and b -= γ_b·sign((1 - k/E) - S) (the logits
+   * fall while too dense, rise while too sparse); the gradient slots get 0. A pass with no real token leaves
+   * both alone.
    */
-  static void step(MoeFfn c, Routing r, INDArray exponent, INDArray gradView) {
+  static void step(MoeFfn c, Routing r, INDArray exponent, INDArray shift, INDArray exponentGrad,
+      INDArray shiftGrad) {
     double s = sparsity(r);
     if (!Double.isNaN(s)) {
-      exponent.putScalar(0, exponent.getDouble(0) + Math.signum(target(c) - s));
+      double direction = Math.signum(target(c) - s);
+      exponent.putScalar(0, exponent.getDouble(0) + direction);
+      shift.putScalar(0, shift.getDouble(0) - c.getReluShiftRate() * direction);
     }
-    gradView.assign(0);
+    exponentGrad.assign(0);
+    shiftGrad.assign(0);
   }
 }

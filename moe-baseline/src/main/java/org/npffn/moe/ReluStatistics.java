@@ -14,7 +14,7 @@ import org.npffn.stack.routing.Routing;
  *   <li>relu_sparsity: S, the fraction of (token, expert) gates at 0 (target 1 - k/E); absent without real tokens;
  *   <li>active_experts: mean experts per token, E·(1 - S); active_experts_hist_j: the fraction of tokens with
  *       exactly j active experts, j = 0..E (j = 0: the token gets no FFN output at all, only the residual);
- *   <li>relu_lambda: the λ of this pass; relu_reg: L_reg unweighted (1 at balance with k active per token and
+ *   <li>relu_lambda: the λ of this pass; relu_shift: the logit shift b of this pass; relu_reg: L_reg unweighted (1 at balance with k active per token and
  *       unit gates);
  *   <li>dead_experts: experts no token reached; router_z and z_loss as in the top-k arms.
  * </ul>
@@ -22,8 +22,8 @@ import org.npffn.stack.routing.Routing;
 final class ReluStatistics {
   private ReluStatistics() {}
 
-  static RouterStatistics.Pass of(MoeFfn c, Routing routing, MoeRouter.State router, double lambda, long minibatch,
-      String layer) {
+  static RouterStatistics.Pass of(MoeFfn c, Routing routing, MoeRouter.State router, double lambda, double shift,
+      long minibatch, String layer) {
     int e = c.getNExperts();
     int n = routing.tokens();
     int real = routing.realTokens();
@@ -54,6 +54,7 @@ final class ReluStatistics {
       scalars.put("active_experts_hist_" + j, histogram[j]);
     }
     scalars.put("relu_lambda", lambda);
+    scalars.put("relu_shift", shift);
     scalars.put("relu_reg", reg);
     scalars.put("dead_experts", (double) dead);
     scalars.put("router_z", m.zMean());

@@ -103,13 +103,13 @@ class MoeFfnContractTest {
 
     @Override
     public Set<String> gradientCheckExcludes() {
-      return Set.of(MoeFfn.RELU_EXPONENT);
+      return Set.of(MoeFfn.RELU_EXPONENT, MoeFfn.RELU_SHIFT);
     }
 
     @Override
     public Optional<ExpectedUsage> expectedUsage() {
       return Optional.of(ExpectedUsage.of(EXPERTS, "relu_sparsity", "active_experts", "active_experts_hist_0",
-          "active_experts_hist_" + EXPERTS, "relu_lambda", "relu_reg", "dead_experts", "router_z", "z_loss"));
+          "active_experts_hist_" + EXPERTS, "relu_lambda", "relu_shift", "relu_reg", "dead_experts", "router_z", "z_loss"));
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
+import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -35,39 +36,46 @@ class MoeReluGradientCheckTest {
     TestNets.useDoublePrecision();
   }
 
-  @ParameterizedTest(name = "rank={0} {1} shared={2} masked={3} zLoss={4}")
+  /**
+   * The controllers are held (α = 1, γ_b = 0) so that the backward's step cannot move λ or the shift between the
+   * analytic and the numerical gradient; a non-zero shift b is set by hand, so that ReLU(l + b) is checked too.
+   */
+  @ParameterizedTest(name = "rank={0} {1} shared={2} masked={3} zLoss={4} shift={5}")
   @CsvSource({
-      "0, GELU,   0, false, 0",
-      "0, SWIGLU, 1, true,  0.01",
-      "2, GELU,   1, true,  0",
-      "2, SWIGLU, 0, false, 0.01",
-      "0, GELU,   0, true,  0.01",
-      "2, SWIGLU, 1, false, 0",
+      "0, GELU,   0, false, 0,    0",
+      "0, SWIGLU, 1, true,  0.01, 0.05",
+      "2, GELU,   1, true,  0,    -0.05",
+      "2, SWIGLU, 0, false, 0.01, 0",
+      "0, GELU,   0, true,  0.01, -0.05",
+      "2, SWIGLU, 1, false, 0,    0.05",
   })
-  void gradientsMatch(int rank, FfnActivation act, int shared, boolean masked, double zLoss) {
+  void gradientsMatch(int rank, FfnActivation act, int shared, boolean masked, double zLoss, double shift) {
     MoeFfn conf = new MoeFfn.Builder().nExperts(E).topK(2).expertHidden(5).routerRank(rank).gating(Gating.RELU)
-        .reluSparsity(0.05, 1.0).zLossWeight(zLoss).nShared(shared).activation(act).dataFormat(RNNFormat.NWC)
-        .build();
+        .reluSparsity(0.05, 1.0).reluShift(0).zLossWeight(zLoss).nShared(shared).activation(act)
+        .dataFormat(RNNFormat.NWC).build();
     INDArray mask = masked ? TestNets.rightPaddedMask(T, T, 2, 3) : null;
     for (int attempt = 0; attempt < 50; attempt++) {
       long seed = 71 + 100L * rank + attempt;
       Random rng = new Random(seed);
       ComputationGraph net = TestNets.singleLayer(TestNets.gradientCheckBase(seed), conf, C, T, 3);
+      net.getLayer("layer").getParam(MoeFfn.RELU_SHIFT).assign(shift);
       INDArray x = TestNets.randomSequence(rng, RNNFormat.NWC, B, C, T);
       INDArray y = TestNets.randomLabels(rng, RNNFormat.NWC, B, 3, T);
       if (smallestRealLogit(net.getLayer("layer"), x, mask, rank) > MARGIN) {
-        assertTrue(TestNets.gradientsMatch(net, x, y, mask, 0), "seed " + seed);
+        assertTrue(TestNets.gradientsMatch(net, x, y, mask, 0, Set.of(MoeFfn.RELU_EXPONENT, MoeFfn.RELU_SHIFT)),
+            "seed " + seed);
         return;
       }
     }
     fail("no input in 50 draws kept every router logit " + MARGIN + " away from the ReLU kink");
   }
 
-  /** min |l_te| over the real tokens, l = x Wr or x Wr1 Wr2. */
+  /** min |l_te + b| over the real tokens, l = x Wr or x Wr1 Wr2, b the shift. */
   private static double smallestRealLogit(Layer layer, INDArray x, INDArray mask, int rank) {
     INDArray rows = x.reshape('c', (long) B * T, C);
     INDArray logits = rank == 0 ? rows.mmul(layer.getParam(MoeFfn.ROUTER))
         : rows.mmul(layer.getParam(MoeFfn.ROUTER_DOWN)).mmul(layer.getParam(MoeFfn.ROUTER_UP));
+    logits.addi(layer.getParam(MoeFfn.RELU_SHIFT).getDouble(0));
     double min = Double.POSITIVE_INFINITY;
     for (int t = 0; t < B * T; t++) {
       if (mask != null && mask.getDouble(t / T, t % T) == 0) {

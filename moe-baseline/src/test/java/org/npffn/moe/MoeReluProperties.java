@@ -43,12 +43,16 @@ class MoeReluProperties {
   void theOutputIsTheSumOverPositiveGatesOfAPlainReference(@ForAll @IntRange(min = 1, max = 6) int e,
       @ForAll boolean masked, @ForAll long seed) {
     Layer moe = MoeNets.layer(relu(e, 1).build(), C, T, seed);
-    INDArray x = TestNets.randomSequence(new Random(seed), RNNFormat.NWC, B, C, T);
+    Random rng = new Random(seed);
+    INDArray x = TestNets.randomSequence(rng, RNNFormat.NWC, B, C, T);
+    // a shift b as the controller leaves it after some steps: every logit moves by it
+    double shift = rng.nextDouble() - 0.5;
+    moe.getParam(MoeFfn.RELU_SHIFT).assign(shift);
     INDArray mask = masked ? TestNets.rightPaddedMask(T, 5, 2, 4) : null;
     INDArray y = MoeNets.forward(moe, x, mask, true).dup().reshape('c', (long) B * T, C);
-    // Σ_e ReLU(x Wr)_e · (gelu(x W1_e + b1_e) W2_e + b2_e), written out with plain ND4J ops
+    // Σ_e ReLU(x Wr + b)_e · (gelu(x W1_e + b1_e) W2_e + b2_e), written out with plain ND4J ops
     INDArray rows = x.reshape('c', (long) B * T, C);
-    INDArray g = Transforms.relu(rows.mmul(moe.getParam(MoeFfn.ROUTER)), true);
+    INDArray g = Transforms.relu(rows.mmul(moe.getParam(MoeFfn.ROUTER)).addi(shift), true);
     INDArray expected = Nd4j.zeros(DataType.DOUBLE, (long) B * T, C);
     for (int i = 0; i < e; i++) {
       INDArray pre = rows.mmul(moe.getParam(MoeFfn.expertKey(i, MoeFfn.W1)))
@@ -95,15 +99,17 @@ class MoeReluProperties {
   }
 
   /**
-   * λ = λ0·α^n with n += sign((1 - k/E) - S) after each training step, under Adam, weight decay and a tight clip
-   * (none may touch it): too dense (direction 1: every gate positive) raises λ by α, too sparse (-1: none)
-   * lowers it, the target (0) holds it. Padding counts nowhere: padded rows that would be dense do not move it.
+   * λ = λ0·α^n with n += sign((1 - k/E) - S) and b -= γ_b·sign((1 - k/E) - S) after each training step, under
+   * Adam, weight decay and a tight clip (none may touch them): too dense (direction 1: every gate positive) raises
+   * λ by α and lowers b by γ_b, too sparse (-1: none) the opposite, the target (0) holds both. Padding counts
+   * nowhere: padded rows that would be dense do not move them.
    */
   @Property(tries = 12, seed = "20261205")
   void theControllerMovesLambdaByAlphaTowardsTheTarget(@ForAll @IntRange(min = -1, max = 1) int direction,
       @ForAll boolean masked, @ForAll long seed) {
     int e = 4;
-    MoeFfn conf = relu(e, 1).reluSparsity(1e-3, 1.2).build();
+    double shiftRate = 1e-4; // small beside the constructed logits (at least 0.1 from the kink on most rows)
+    MoeFfn conf = relu(e, 1).reluSparsity(1e-3, 1.2).reluShift(shiftRate).build();
     ComputationGraph net = TestNets.singleLayer(TestNets.gradientCheckBase(seed).updater(new Adam(1e-3))
         .weightDecay(0.5, true).gradientNormalization(GradientNormalization.ClipL2PerLayer)
         .gradientNormalizationThreshold(1e-4), conf, C, T, 3);
@@ -139,8 +145,43 @@ class MoeReluProperties {
       double expectedSparsity = direction > 0 ? 0 : direction == 0 ? 0.75 : 1;
       assertEquals(expectedSparsity, usage.scalar("relu_sparsity"), 0, "the constructed sparsity");
       assertEquals(direction * step, layer.getParam(MoeFfn.RELU_EXPONENT).getDouble(0), 0, "exponent n");
+      assertEquals(-direction * step * shiftRate, layer.getParam(MoeFfn.RELU_SHIFT).getDouble(0), 1e-15, "shift b");
       double lambda = ReluSparsity.lambda(conf, layer.getParam(MoeFfn.RELU_EXPONENT));
       assertEquals(lambdaBefore * Math.pow(alpha, direction), lambda, 1e-15, "λ moves by α^sign");
+    }
+  }
+
+  /**
+   * Why the shift exists: a layer whose gates are all closed gets no gradient through its ReLUs, so the paper's
+   * controller (γ_b = 0) can only divide λ down while the layer stays shut; with γ_b > 0 the shift rises until
+   * gates open. Every router logit starts negative, at most about 3 from 0 (x in [0.1, 1.1], each weight of W_r
+   * -(|N(0,1)| + 0.1)/C); at γ_b = 0.3 the shift passes 3.6 in 12 steps.
+   */
+  @Property(tries = 8, seed = "20261205")
+  void onlyTheShiftReopensGatesTheTaskClosed(@ForAll boolean withShift, @ForAll long seed) {
+    int e = 4;
+    MoeFfn conf = relu(e, 1).reluSparsity(1e-3, 1.2).reluShift(withShift ? 0.3 : 0).build();
+    ComputationGraph net = TestNets.singleLayer(TestNets.gradientCheckBase(seed).updater(new Adam(1e-2)), conf, C,
+        T, 3);
+    MoeFfnLayer layer = (MoeFfnLayer) net.getLayer("layer");
+    INDArray wr = layer.getParam(MoeFfn.ROUTER);
+    wr.assign(Transforms.abs(TestNets.gaussianLike(wr, seed)).addi(0.1).negi().divi(C));
+    Random rng = new Random(seed);
+    INDArray x = Transforms.abs(TestNets.randomSequence(rng, RNNFormat.NWC, 2, C, T), true).divi(
+        Transforms.abs(TestNets.randomSequence(rng, RNNFormat.NWC, 2, C, T), true).maxNumber()).addi(0.1);
+    // the least sparsity of any step: once gates reopen, the controllers may close some again
+    double sparsity = 1;
+    for (int step = 0; step < 12; step++) {
+      net.fit(new MultiDataSet(new INDArray[] {x},
+          new INDArray[] {TestNets.randomLabels(rng, RNNFormat.NWC, 2, 3, T)}));
+      sparsity = Math.min(sparsity, layer.lastUsage().orElseThrow().scalar("relu_sparsity"));
+    }
+    if (withShift) {
+      assertTrue(sparsity < 1, "the shift reopened no gate in 12 steps: b = "
+          + layer.getParam(MoeFfn.RELU_SHIFT).getDouble(0));
+    } else {
+      assertEquals(1, sparsity, 0, "without the shift a shut layer stays shut");
+      assertEquals(-12, layer.getParam(MoeFfn.RELU_EXPONENT).getDouble(0), 0, "λ divided by α every step");
     }
   }
 
@@ -150,8 +191,8 @@ class MoeReluProperties {
    */
   @Property(tries = 6, seed = "20261205")
   void reusedGrowOnlyBuffersGiveWhatFreshOnesGive(@ForAll boolean masked, @ForAll long seed) {
-    // α = 1 holds λ, which the reused layer's first backward would otherwise move
-    MoeFfn conf = relu(5, 2).nShared(1).reluSparsity(0.05, 1.0).build();
+    // α = 1 and γ_b = 0 hold λ and the shift, which the reused layer's first backward would otherwise move
+    MoeFfn conf = relu(5, 2).nShared(1).reluSparsity(0.05, 1.0).reluShift(0).build();
     Layer reused = MoeNets.layer(conf, C, T, seed);
     Layer fresh = MoeNets.layer(conf, C, T, seed);
     Random rng = new Random(seed);
@@ -191,6 +232,8 @@ class MoeReluProperties {
     assertRefused("lossFreeBalancing", () -> relu(4, 2).lossFreeBalancing(true, 1e-3).build());
     assertRefused("reluLambda0", () -> relu(4, 2).reluSparsity(-1, 1.2).build());
     assertRefused("reluRate", () -> relu(4, 2).reluSparsity(1e-8, 0.9).build());
+    assertRefused("reluShiftRate", () -> relu(4, 2).reluShift(-1e-3).build());
+    assertRefused("reluShiftRate", () -> relu(4, 2).reluShift(Double.NaN).build());
   }
 
   private static void assertRefused(String field, org.junit.jupiter.api.function.Executable build) {

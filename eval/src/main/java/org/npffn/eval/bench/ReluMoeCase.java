@@ -54,7 +54,7 @@ public final class ReluMoeCase implements BenchCase {
   @Override
   public void setUp() {
     conf = new MoeFfn.Builder().nExperts(experts).topK(topK).expertHidden(expertHidden).gating(Gating.RELU)
-        .build();
+        .reluShift(0).build(); // the router's construction fixes k of E gates open; a shift would move them
     layer = SingleLayer.instantiate(conf, width, length);
     conf = (MoeFfn) layer.conf().getLayer();
     for (int i = 0; i < experts; i++) {
@@ -93,13 +93,14 @@ public final class ReluMoeCase implements BenchCase {
   }
 
   /**
-   * The timed work: y, dx and the parameter gradients. The λ exponent's slot is left out of what is compared: it
-   * is state, always 0 (ReluSparsity), not a gradient.
+   * The timed work: y, dx and the parameter gradients. The λ exponent's and the shift's slots are left out of what
+   * is compared: they are state, always 0 (ReluSparsity), not gradients.
    */
   Map<String, INDArray> step() {
     lambda = conf.reluLambda(layer.getParam(MoeFfn.RELU_EXPONENT));
     Map<String, INDArray> out = SingleLayer.trainingStep(layer, x, dy);
     out.remove("d" + MoeFfn.RELU_EXPONENT);
+    out.remove("d" + MoeFfn.RELU_SHIFT);
     return out;
   }
 

@@ -27,11 +27,12 @@ import org.npffn.stack.ffn.FfnActivation;
 final class ReluMoeReference {
   private ReluMoeReference() {}
 
-  /** @return "y", "dx", "dWr" and each expert parameter's "d" + key (the λ exponent is state: no gradient) */
+  /** @return "y", "dx", "dWr" and each expert parameter's "d" + key (the λ exponent and shift are state: no gradient) */
   static Map<String, INDArray> step(MoeFfn conf, Map<String, INDArray> params, double lambda, INDArray x,
       INDArray dy) {
     Preconditions.checkArgument(conf.getGating() == Gating.RELU && conf.getRouterRank() == 0
-        && conf.getNShared() == 0 && conf.getZLossWeight() == 0 && conf.getActivation() == FfnActivation.GELU,
+        && conf.getNShared() == 0 && conf.getZLossWeight() == 0 && conf.getActivation() == FfnActivation.GELU
+        && conf.getReluShiftRate() == 0,
         "ReluMoeReference covers the bench's ReLU MoE only, not %s", conf);
     int n = (int) x.size(0);
     int e = conf.getNExperts();

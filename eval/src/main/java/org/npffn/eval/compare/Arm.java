@@ -70,9 +70,11 @@ public enum Arm {
           .activation(s.activation()).build();
       case MOE_AUX -> (block, d) -> moe(s, expertHidden).auxLossWeight(s.auxLossWeight()).build();
       case MOE_LOSSFREE -> (block, d) -> moe(s, expertHidden).lossFreeBalancing(true, s.biasRate()).build();
-      // ReMoE: ReLU gates held at k of E active on average by its L1 controller (paper defaults λ0, α), dropless
+      // ReMoE: ReLU gates held at k of E active on average by its L1 controller (paper defaults λ0, α) and the
+      // logit shift that reopens gates the task loss closed (ReluSparsity), dropless
       case MOE_RELU -> (block, d) -> new MoeFfn.Builder().nExperts(s.experts()).topK(s.topK())
           .expertHidden(expertHidden).activation(s.activation()).zLossWeight(s.zLossWeight()).gating(Gating.RELU)
+          .reluShift(s.reluShiftRate())
           .routerRank(s.routerRank()).nShared(s.sharedExperts()).build();
       case NP -> (block, d) -> np(s, d).hidden(h).build();
       case NP_WIDE -> (block, d) -> {

@@ -21,6 +21,7 @@ import org.npffn.stack.routing.Overflow;
  * @param routerRank rank of a low-rank router d → r → E; 0 = linear router
  * @param sharedExperts always-on shared experts (DeepSeek-MoE)
  * @param biasRate γ of the loss-free arm (the papers' 1e-3 suits tens of thousands of steps)
+ * @param reluShiftRate γ_b of moe-relu's logit shift controller (0 = the ReMoE paper's L1 control alone)
  * @param npContextWidth r of the NP arms; 0 = d/4 (at least 8)
  * @param npContextMode transition pairs or single tokens as context points
  * @param npGating softmax groups or FiLM
@@ -30,7 +31,7 @@ import org.npffn.stack.routing.Overflow;
  */
 public record FfnSettings(FfnActivation activation, int experts, int topK, double auxLossWeight, double zLossWeight,
     Double capacityFactor, Overflow overflow, Gating gating, int routerRank, int sharedExperts, double biasRate,
-    int npContextWidth, ContextMode npContextMode, GroupGating npGating, int npSelectorRank,
+    double reluShiftRate, int npContextWidth, ContextMode npContextMode, GroupGating npGating, int npSelectorRank,
     boolean npContextProjection, boolean npDecay) {
 
   public FfnSettings {
@@ -44,18 +45,22 @@ public record FfnSettings(FfnActivation activation, int experts, int topK, doubl
     Preconditions.checkArgument(routerRank >= 0, "routerRank = %s must be non-negative", routerRank);
     Preconditions.checkArgument(sharedExperts >= 0, "sharedExperts = %s must be non-negative", sharedExperts);
     Preconditions.checkArgument(biasRate > 0, "biasRate = %s must be positive", biasRate);
+    Preconditions.checkArgument(reluShiftRate >= 0 && Double.isFinite(reluShiftRate),
+        "reluShiftRate = %s must be finite and non-negative", reluShiftRate);
     Preconditions.checkArgument(npContextWidth >= 0, "npContextWidth = %s must be non-negative", npContextWidth);
     Preconditions.checkArgument(npSelectorRank > 0, "npSelectorRank = %s must be positive", npSelectorRank);
   }
 
   /**
    * The harness's defaults: top-2 of 8 experts with α = 0.01 (Switch), no z-loss or capacity, softmax gating,
-   * a linear router; γ = 0.01 because a preset's few thousand steps would barely move a 1e-3 bias; the NP
+   * a linear router; γ = 0.01 because a preset's few thousand steps would barely move a 1e-3 bias; γ_b = 0.01 for
+   * moe-relu's shift for the same reason (measured: 1e-3 left block 1 of the default preset at sparsity 0.86-0.94,
+   * 0.01 held it in 0.68-0.81; docs/moe-baseline.md); the NP
    * with transition context, r = d/4, softmax groups of rank 16, U on, no decay.
    */
   public static FfnSettings defaults() {
     return new FfnSettings(FfnActivation.GELU, 8, 2, 0.01, 0, null, Overflow.DROP, Gating.SOFTMAX, 0, 0, 0.01,
-        0, ContextMode.TRANSITION, GroupGating.SOFTMAX, 16, true, false);
+        0.01, 0, ContextMode.TRANSITION, GroupGating.SOFTMAX, 16, true, false);
   }
 
   /** r for residual width d. */

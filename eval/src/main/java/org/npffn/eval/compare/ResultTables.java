@@ -47,9 +47,9 @@ public final class ResultTables {
     CsvTable balance = new CsvTable("arm", "seed", "layer", "kind", "cv", "maxvio_global", "maxvio_per_batch",
         "normalised_entropy", "busiest_10pct_share", "dropped_fraction", "effective_units", "similarity",
         "language_mi_bits", "router_z", "effective_groups", "specialisation", "dead_groups", "context_reliance",
-        "relu_sparsity", "active_experts", "relu_lambda");
+        "relu_sparsity", "active_experts", "relu_lambda", "relu_shift");
     CsvTable training = new CsvTable("arm", "seed", "layer", "step", "maxvio", "cv", "relu_sparsity",
-        "active_experts", "relu_lambda");
+        "active_experts", "relu_lambda", "relu_shift");
     CsvTable load = new CsvTable("arm", "seed", "layer", "step", "unit", "load_fraction");
     CsvTable language = new CsvTable("arm", "seed", "layer", "language", "unit", "share");
     for (RunResult r : results.runs()) {
@@ -71,11 +71,11 @@ public final class ResultTables {
               u.normalisedEntropy(), u.busiest10pctShare(), u.droppedFraction(), u.effectiveUnits(), l.similarity(),
               l.languageMutualInformationBits(), s.get("router_z"), s.get("effective_groups"),
               s.get("specialisation"), s.get("dead_groups"), s.get("context_reliance"), s.get("relu_sparsity"),
-              s.get("active_experts"), s.get("relu_lambda"));
+              s.get("active_experts"), s.get("relu_lambda"), s.get("relu_shift"));
         }
         for (TrainingUsage p : l.training()) {
           training.row(r.arm(), r.seed(), l.layer(), p.step(), p.maxVio(), p.cv(), p.reluSparsity(),
-              p.activeExperts(), p.reluLambda());
+              p.activeExperts(), p.reluLambda(), p.reluShift());
           for (int e = 0; e < p.loadFraction().length; e++) {
             load.row(r.arm(), r.seed(), l.layer(), p.step(), e, p.loadFraction()[e]);
           }

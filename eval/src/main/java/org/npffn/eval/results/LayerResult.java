@@ -51,16 +51,18 @@ public record LayerResult(String layer, int block, String kind, int units, Usage
 
   /**
    * Balance of the training batch at {@code step}; for an MoE layer with ReLU routing (moe-relu) also its
-   * realised sparsity, mean active experts per token and λ (docs/moe.md), null (left out of the JSON) otherwise.
+   * realised sparsity, mean active experts per token, λ and the logit shift b (docs/moe-baseline.md), null (left
+   * out of the JSON) otherwise.
    */
   public record TrainingUsage(int step, double[] loadFraction, double maxVio, double cv,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double reluSparsity,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double activeExperts,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Double reluLambda) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double reluLambda,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double reluShift) {
 
     /** A layer without ReLU routing. */
     public TrainingUsage(int step, double[] loadFraction, double maxVio, double cv) {
-      this(step, loadFraction, maxVio, cv, null, null, null);
+      this(step, loadFraction, maxVio, cv, null, null, null, null);
     }
   }
 }

@@ -170,7 +170,7 @@ public final class TrainingLoop {
       if (layer instanceof UsageReporting r) {
         r.lastUsage().ifPresent(s -> usage.computeIfAbsent(name, k -> new ArrayList<>())
             .add(new TrainingUsage(step, s.fractions(), s.maxVio(), s.loadCv(), s.scalars().get("relu_sparsity"),
-                s.scalars().get("active_experts"), s.scalars().get("relu_lambda"))));
+                s.scalars().get("active_experts"), s.scalars().get("relu_lambda"), s.scalars().get("relu_shift"))));
       }
     }
   }
