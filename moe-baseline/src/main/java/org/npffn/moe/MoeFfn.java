@@ -92,7 +92,7 @@ public class MoeFfn extends FfnSlotConf {
   private double reluRate = 1.2;
   /**
    * γ_b of ReLU routing's logit shift controller (not in the paper; 0 turns it off): the only force that can
-   * reopen gates the task loss closed, measured to be needed (docs/moe-baseline.md, "When L1 is not enough").
+   * reopen gates the task loss closed, measured to be needed (docs/moe.md, "When L1 is not enough").
    * 1e-3 per step suits runs of thousands of steps, as the loss-free bias's γ; short runs need more.
    */
   private double reluShiftRate = 1e-3;

@@ -51,7 +51,7 @@ public record LayerResult(String layer, int block, String kind, int units, Usage
 
   /**
    * Balance of the training batch at {@code step}; for an MoE layer with ReLU routing (moe-relu) also its
-   * realised sparsity, mean active experts per token, λ and the logit shift b (docs/moe-baseline.md), null (left
+   * realised sparsity, mean active experts per token, λ and the logit shift b (docs/moe.md), null (left
    * out of the JSON) otherwise.
    */
   public record TrainingUsage(int step, double[] loadFraction, double maxVio, double cv,
